@@ -1,0 +1,183 @@
+"""Hooks: priorities, explicit `after`/`before` edges, and the resolved order.
+
+The order is a topological order of the edge graph, ties broken by priority
+and then by declaration order. With no edges that is exactly MMEngine's order
+(hooks sorted by priority, registration order among equals), the schedule hook
+counting as registered first, as MMEngine's default hooks are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ...diagnostics import Span, error, warning
+from ...registry import HOOK_POINTS, PRIORITIES, Component, lookup, names, suggest
+from .. import ast
+from ..context import Context
+from ..values import INVALID, Symbol, show
+
+SCHEDULE_HOOK = "ParamSchedulerHook"
+
+
+@dataclass
+class _Entry:
+    label: str
+    type: str
+    priority: int
+    points: tuple[str, ...]
+    hook: ast.Hook | None           # None for the implicit schedule hook
+    component: Component | None
+    args: dict = field(default_factory=dict)
+
+
+def check(ctx: Context) -> None:
+    entries = _entries(ctx)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(entries)))
+    by_label = {e.label: i for i, e in enumerate(entries)}
+    by_type: dict[str, list[int]] = {}
+    for i, e in enumerate(entries):
+        by_type.setdefault(e.type, []).append(i)
+
+    for i, e in enumerate(entries):
+        if e.hook is None:
+            continue
+        for refs, after in ((e.hook.after, True), (e.hook.before, False)):
+            for ref in refs:
+                targets = [by_label[ref.name]] if ref.name in by_label else by_type.get(ref.name)
+                if not targets:
+                    ctx.report(error("E402", f"no hook is labelled or typed `{ref.name}`",
+                                     ref.span, help=_reference_help(ref.name, by_label,
+                                                                    by_type)))
+                    continue
+                for t in targets:
+                    if t == i:
+                        ctx.report(error("E407", f"hook `{e.label}` is ordered "
+                                         f"{'after' if after else 'before'} itself", ref.span))
+                        continue
+                    u, v = (t, i) if after else (i, t)
+                    graph.add_edge(u, v, ref=ref, word="after" if after else "before", owner=i)
+                    _check_against_priority(ctx, entries, u, v, ref, after)
+
+    if not _report_cycles(ctx, entries, graph):
+        order = list(nx.lexicographical_topological_sort(
+            graph, key=lambda n: (entries[n].priority, n)))
+        ctx.hooks = [_plan_entry(entries[n]) for n in order]
+        ctx.hook_order = {point: [entries[n].label for n in order if point in entries[n].points]
+                          for point in HOOK_POINTS}
+        ctx.hook_order = {p: labels for p, labels in ctx.hook_order.items() if labels}
+
+
+def _entries(ctx: Context) -> list[_Entry]:
+    entries = []
+    declared_types: dict[str, Span] = {}
+    for h in ctx.recipe.hooks:
+        declared_types.setdefault(h.call.name, h.call.name_span)
+    if ctx.recipe.schedules and SCHEDULE_HOOK not in declared_types:
+        comp = lookup(SCHEDULE_HOOK)
+        entries.append(_Entry(SCHEDULE_HOOK, SCHEDULE_HOOK, PRIORITIES[comp.priority],
+                              comp.points, None, comp))
+    labels: dict[str, Span] = {}
+    type_count: dict[str, int] = {}
+    for hook in ctx.recipe.hooks:
+        comp = ctx.component(hook.call)
+        label = hook.label
+        if label is not None:
+            if label in labels or label in declared_types:
+                first = labels.get(label) or declared_types[label]
+                ctx.report(error("E406", f"hook label `{label}` is already used",
+                                 hook.label_span,
+                                 notes=[f"`{label}` first names the hook at line {first.line}"],
+                                 help="give each label once, and not the name of a hook type"))
+        else:
+            n = type_count.get(hook.call.name, 0) + 1
+            type_count[hook.call.name] = n
+            label = hook.call.name if n == 1 else f"{hook.call.name}#{n}"
+        labels.setdefault(label, hook.label_span or hook.call.name_span)
+        default = comp.priority if comp else "NORMAL"
+        entries.append(_Entry(label, hook.call.name, _priority(ctx, hook, default),
+                              comp.points if comp else HOOK_POINTS, hook, comp,
+                              ctx.args.get(id(hook.call), {})))
+    return entries
+
+
+def _reference_help(name: str, labels, types) -> str:
+    hint = suggest(name, list(labels) + list(types))
+    if hint:
+        return f"did you mean `{hint}`?"
+    known = suggest(name, names("hook"))
+    if known:
+        return f"no `{known}` is declared in this recipe"
+    return "label a hook with `hook NAME = Type(...)` and refer to it by that label"
+
+
+def _priority(ctx: Context, hook: ast.Hook, default: str) -> int:
+    value = hook.priority
+    if value is None or value is INVALID:
+        return PRIORITIES[default]
+    if isinstance(value, (Symbol, str)):
+        name = value.name if isinstance(value, Symbol) else value
+        if name in PRIORITIES:
+            return PRIORITIES[name]
+        hint = suggest(name, PRIORITIES)
+        ctx.report(error("E404", f"unknown priority `{name}`", hook.priority_span,
+                         help=f"did you mean `{hint}`?" if hint else
+                         "priorities: " + ", ".join(PRIORITIES) + ", or an integer 0..100"))
+        return PRIORITIES[default]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
+        return value
+    ctx.report(error("E403", f"priority `{show(value)}` is not between 0 and 100",
+                     hook.priority_span,
+                     help="0 runs first (HIGHEST), 100 last (LOWEST); NORMAL is 50"))
+    return PRIORITIES[default]
+
+
+def _priority_name(value: int) -> str:
+    names = [n for n, v in PRIORITIES.items() if v == value]
+    return f"{names[0]}, {value}" if names else str(value)
+
+
+def _check_against_priority(ctx: Context, entries, u: int, v: int, ref: ast.Ref,
+                            after: bool) -> None:
+    """`u` is made to run before `v`; warn when priorities said otherwise."""
+    first, second = entries[u], entries[v]
+    if first.priority <= second.priority:
+        return
+    owner, other = (second, first) if after else (first, second)
+    ctx.report(warning(
+        "W405", f"`{owner.label} {'after' if after else 'before'} {ref.name}` goes against "
+        "their priorities", ref.span,
+        notes=[f"by priority `{second.label}` ({_priority_name(second.priority)}) would run "
+               f"before `{first.label}` ({_priority_name(first.priority)})",
+               "the explicit edge wins: " f"`{first.label}` runs first"],
+        help=f"give `{owner.label}` a priority that agrees, or drop the edge"))
+
+
+def _report_cycles(ctx: Context, entries, graph: nx.DiGraph) -> bool:
+    found = False
+    for component in nx.strongly_connected_components(graph):
+        if len(component) < 2:
+            continue
+        found = True
+        cycle = nx.find_cycle(graph.subgraph(component))
+        path = " → ".join([entries[u].label for u, _ in cycle] + [entries[cycle[0][0]].label])
+        notes = []
+        for u, v in cycle:
+            data = graph.edges[u, v]
+            owner = entries[data["owner"]].label
+            notes.append(f"`{owner} {data['word']} {data['ref'].name}` at line "
+                         f"{data['ref'].span.line}: `{entries[u].label}` runs before "
+                         f"`{entries[v].label}`")
+        primary = min((graph.edges[u, v]["ref"].span for u, v in cycle),
+                      key=lambda s: (s.line, s.column))
+        ctx.report(error("E401", f"hook order has a cycle: {path}", primary, notes=notes,
+                         help="remove one of these `after`/`before` edges"))
+    return found
+
+
+def _plan_entry(e: _Entry) -> dict:
+    return {"label": e.label, "type": e.type, "priority": e.priority,
+            "points": list(e.points), "args": e.args,
+            "line": e.hook.span.line if e.hook else None}
