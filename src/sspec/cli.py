@@ -22,15 +22,20 @@ def _read(path: str) -> tuple[str | None, Diagnostic | None]:
     from .diagnostics import Span, error
 
     try:
-        return Path(path).read_text(encoding="utf-8"), None
-    except UnicodeDecodeError as exc:
-        return None, error("E004", f"file is not UTF-8 text (byte {exc.start})",
-                           Span.point(path, 1, 1), help="save the recipe as UTF-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise click.UsageError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, error("E004", f"file is not UTF-8 text: byte 0x{data[exc.start]:02x} "
+                           "cannot be decoded", Span.point(path, line, column),
+                           help="save the recipe as UTF-8")
 
 
-def _compile(path: str, overrides: tuple[str, ...]):
+def _compile(path: str, overrides: tuple[str, ...], plan: bool = True):
     """Compile one file; returns (result, sources for rendering)."""
     from .compiler import Result, compile_source, override_text
     from .compiler.lower import OVERRIDE_FILE
@@ -40,7 +45,7 @@ def _compile(path: str, overrides: tuple[str, ...]):
     if problem is not None:
         return Result(path, diagnostics=[problem]), sources
     sources[path] = text
-    return compile_source(text, path, list(overrides)), sources
+    return compile_source(text, path, list(overrides), plan=plan), sources
 
 
 def _renderer(sources: dict, stream) -> TextRenderer:
@@ -64,13 +69,15 @@ def check(files, fmt, overrides, strict) -> None:
     """Check recipes and report every problem found, without training."""
     all_diagnostics, sources = [], {}
     for path in files:
-        result, file_sources = _compile(path, overrides)
+        result, file_sources = _compile(path, overrides, plan=False)
         sources.update(file_sources)
         diagnostics = result.diagnostics
         if strict:
             diagnostics = [d.as_error() if d.severity is Severity.WARNING else d
                            for d in diagnostics]
         all_diagnostics += diagnostics
+    # A malformed `--set` is the same mistake for every file: say it once.
+    all_diagnostics = list(dict.fromkeys(all_diagnostics))
     if fmt == "json":
         click.echo(render_json(all_diagnostics))
     elif all_diagnostics:
@@ -114,6 +121,81 @@ def explain(code) -> None:
     click.echo(explain_code(key))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write here; the format follows the extension (.png .svg .pdf .csv .json).")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf", "csv", "json"]),
+              help="Output format (default: from -o's extension; a terminal chart without -o).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def render(file, output, fmt, overrides) -> None:
+    """Draw a recipe's schedule, or export its exact per-iteration values."""
+    if fmt is None and output:
+        fmt = Path(output).suffix.lstrip(".").lower()
+        if fmt not in ("png", "svg", "pdf", "csv", "json"):
+            raise click.UsageError(f"cannot tell the format from {output!r}: use an extension "
+                                   ".png .svg .pdf .csv .json, or --format")
+    if fmt in ("png", "svg", "pdf") and not output:
+        raise click.UsageError(f"a {fmt} chart needs a file: add -o chart.{fmt}")
+    result, sources = _compile(file, overrides)
+    if result.diagnostics:
+        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
+    if not result.ok:
+        sys.exit(1)
+
+    from . import render as draw
+    from .schedules import ScheduleError
+
+    try:
+        values = draw.compute(result.plan)
+    except ScheduleError as exc:
+        where = f"{file}:{exc.line}: " if getattr(exc, "line", None) else f"{file}: "
+        click.echo(f"{where}error: {exc}", err=True)
+        sys.exit(1)
+    title = f"{result.plan['recipe']} ({result.plan['train']['iters']} iterations)"
+    if fmt in draw.IMAGE_FORMATS:
+        draw.save_image(values, title, output, fmt)
+        click.echo(f"wrote {output}", err=True)
+        return
+    if fmt is None:
+        width = 100
+        try:
+            import shutil
+
+            width = shutil.get_terminal_size().columns
+        except OSError:
+            pass
+        click.echo(draw.terminal_report(values, title, width))
+        return
+    text = draw.as_json(values) + "\n" if fmt == "json" else draw.as_csv(values)
+    if output:
+        _write_atomic(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command(name="import")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the recipe here instead of to standard output.")
+@click.option("--iters-per-epoch", type=click.IntRange(min=1),
+              help="The dataloader's length: batches in one epoch.")
+def import_(config, output, iters_per_epoch) -> None:
+    """Translate an MMEngine / OpenMMLab config into a recipe (read, never run)."""
+    from .importer import import_config
+
+    result = import_config(config, iters_per_epoch, recipe_file=output)
+    if result.diagnostics:
+        click.echo(_renderer(result.sources, sys.stderr).render_all(result.diagnostics),
+                   err=True)
+    if result.text is None:
+        sys.exit(1)
+    if output:
+        _write_atomic(Path(output), result.text)
+    else:
+        click.echo(result.text, nl=False)
+
+
 def _write_atomic(path: Path, text: str) -> None:
     import os
     import tempfile
@@ -124,6 +206,9 @@ def _write_atomic(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a plan is not
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,6 +7,7 @@ only when it writes to a terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from enum import Enum
@@ -55,6 +56,7 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
     help: str | None = None
     label: str | None = None  # the short text printed beside the carets
+    related: Span | None = None  # an earlier place the message refers to (shown above)
 
     @property
     def is_error(self) -> bool:
@@ -62,8 +64,7 @@ class Diagnostic:
 
     def as_error(self) -> "Diagnostic":
         """The same diagnostic promoted to an error (`check --strict`)."""
-        return Diagnostic(self.code, Severity.ERROR, self.message, self.span,
-                          self.notes, self.help, self.label)
+        return dataclasses.replace(self, severity=Severity.ERROR)
 
     def to_json(self) -> dict:
         span = self.span
@@ -82,13 +83,18 @@ class Diagnostic:
 
 
 def error(code: str, message: str, span: Span | None, *, notes=(), help=None,
-          label=None) -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message, span, tuple(notes), help, label)
+          label=None, related=None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, span, tuple(notes), help, label, related)
 
 
 def warning(code: str, message: str, span: Span | None, *, notes=(), help=None,
-            label=None) -> Diagnostic:
-    return Diagnostic(code, Severity.WARNING, message, span, tuple(notes), help, label)
+            label=None, related=None) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, span, tuple(notes), help, label,
+                      related)
+
+
+def note(code: str, message: str, span: Span | None, *, notes=(), help=None) -> Diagnostic:
+    return Diagnostic(code, Severity.NOTE, message, span, tuple(notes), help)
 
 
 def sort_key(d: Diagnostic):
@@ -113,6 +119,7 @@ class TextRenderer:
 
     sources: dict[str, str] = field(default_factory=dict)
     colour: bool = False
+    _split: dict[str, list[str] | None] = field(default_factory=dict, repr=False)
 
     def _c(self, style: str, text: str) -> str:
         return f"{style}{text}{_RESET}" if self.colour else text
@@ -129,41 +136,50 @@ class TextRenderer:
             out.append(f"   {self._c(_BLUE, '=')} help: {d.help}")
         return "\n".join(out)
 
+    def _lines(self, file: str) -> list[str] | None:
+        if file not in self._split:
+            text = self.sources.get(file)
+            self._split[file] = None if text is None else text.splitlines()
+        return self._split[file]
+
     def _snippet(self, d: Diagnostic) -> list[str]:
         span = d.span
-        text = self.sources.get(span.file) if span else None
-        if text is None or span.empty:
+        lines = self._lines(span.file) if span else None
+        if lines is None or span.empty:
             return []
-        lines = text.splitlines()
         if not 1 <= span.line <= len(lines) + 1:
             return []
-        line_text = lines[span.line - 1] if span.line <= len(lines) else ""
-        line_text = line_text.expandtabs(1)  # keep columns aligned with carets
+        first = span.line
+        related = d.related
+        if related and related.file == span.file and 0 < span.line - related.line <= 4:
+            first = related.line  # show the place the message refers to, just above
         width = len(str(span.line))
         gutter = self._c(_BLUE, " " * width + " |")
+        out = [gutter]
+        for number in range(first, span.line + 1):
+            text = lines[number - 1] if number <= len(lines) else ""
+            # tabs count as one column, so carets line up with the columns
+            out.append(self._c(_BLUE, f"{number:>{width}} |") + " " + text.expandtabs(1))
+        line_text = lines[span.line - 1].expandtabs(1) if span.line <= len(lines) else ""
         start = span.column
         stop = span.end_column if span.end_line == span.line else len(line_text) + 1
         stop = max(stop, start + 1)
         carets = " " * (start - 1) + "^" * (stop - start)
         if d.label:
             carets += " " + d.label
-        return [
-            gutter,
-            self._c(_BLUE, f"{span.line:>{width}} |") + " " + line_text,
-            gutter + " " + self._c(_COLOURS[d.severity], carets),
-        ]
+        out.append(gutter + " " + self._c(_COLOURS[d.severity], carets))
+        return out
 
     def render_all(self, diagnostics: list[Diagnostic]) -> str:
         blocks = [self.render(d) for d in diagnostics]
-        if diagnostics:
+        if summary(diagnostics):
             blocks.append(summary(diagnostics))
         return "\n\n".join(blocks)
 
 
 def summary(diagnostics: list[Diagnostic]) -> str:
     """`2 errors, 1 warning`."""
-    counts = [(sum(d.severity is sev for d in diagnostics), sev.value)
-              for sev in (Severity.ERROR, Severity.WARNING)]
+    counts = [(sum(d.severity is sev for d in diagnostics), sev.value) for sev in Severity]
     return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts if n)
 
 

@@ -6,7 +6,9 @@ turns `--set KEY=VALUE` strings into overrides. Neither imports torch.
 
 from __future__ import annotations
 
+import gc
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Span, error, sort_key
@@ -65,11 +67,38 @@ def parse_overrides(overrides: list[str]) -> tuple[list[Override], list[Diagnost
         start = len(key) - len(key.lstrip()) + 1
         key_span = Span(OVERRIDE_FILE, line, start, line, start + len(key_stripped))
         value_span = Span(OVERRIDE_FILE, line, len(key) + 2, line, len(text) + 1)
+        if key_stripped.startswith("let."):  # `let.batch` and `batch` are one key
+            key_stripped = key_stripped[len("let."):]
         parsed.append(Override(key_stripped, tree, key_span, value_span))
-    return parsed, diagnostics
+    # The same key twice: the last one wins, as on any command line.
+    last = {o.key: o for o in parsed}
+    return list(last.values()), diagnostics
 
 
-def compile_source(text: str, file: str, overrides: list[str] = ()) -> Result:
+def compile_source(text: str, file: str, overrides: list[str] = (), *,
+                   plan: bool = True) -> Result:
+    """Parse, lower and check `text`; build the Plan when it has no errors
+    (and `plan` is true: `sspec check` does not need one)."""
+    # The parse tree and AST are many small objects that all stay alive until
+    # the end: cyclic garbage collection would only rescan them, again and
+    # again, making a large recipe's check superlinear.
+    enabled = gc.isenabled()
+    gc.disable()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4000))  # deep expressions fold recursively
+    try:
+        return _compile(text, file, list(overrides), plan)
+    except RecursionError:
+        return Result(file, diagnostics=[error(
+            "E115", "the recipe nests expressions too deeply to evaluate",
+            Span.whole_file(file), help="split the expression with `let` names")])
+    finally:
+        sys.setrecursionlimit(limit)
+        if enabled:
+            gc.enable()
+
+
+def _compile(text: str, file: str, overrides: list[str], want_plan: bool) -> Result:
     result = Result(file)
     parsed_overrides, override_errors = parse_overrides(list(overrides))
     result.diagnostics += override_errors
@@ -89,7 +118,7 @@ def compile_source(text: str, file: str, overrides: list[str] = ()) -> Result:
         check(ctx)
     result.diagnostics += ctx.diagnostics
     result.diagnostics.sort(key=sort_key)
-    if result.ok:
+    if result.ok and want_plan:
         from .plan import build
 
         result.plan = build(ctx)
@@ -99,7 +128,7 @@ def compile_source(text: str, file: str, overrides: list[str] = ()) -> Result:
 def _unused_overrides(overrides: list[Override], recipe: ast.Recipe) -> list[Diagnostic]:
     from ..registry import suggest
 
-    keys = [f"let.{let.name}" for let in recipe.lets] + [let.name for let in recipe.lets]
+    keys = [let.name for let in recipe.lets]
     keys += [f"train.{k}" for k in TRAIN_SCHEMA["properties"]]
     for part in ("model", "data", "optimizer"):
         call = getattr(recipe, part) if part != "optimizer" else (
@@ -109,8 +138,9 @@ def _unused_overrides(overrides: list[Override], recipe: ast.Recipe) -> list[Dia
     for o in overrides:
         if o.used:
             continue
-        hint = suggest(o.key, keys)
-        out.append(error("E106", f"`--set {o.key}` names nothing in the recipe", o.key_span,
+        hint = suggest(o.key, keys) or next(
+            (k for k in keys if k.rsplit(".", 1)[-1] == o.key), None)
+        out.append(error("E106", f"`--set {o.key}` names nothing in {recipe.file}", o.key_span,
                          help=f"did you mean `{hint}`?" if hint else
                          "keys are `train.SETTING`, a `let` name, or `model.ARG`, "
                          "`data.ARG`, `optimizer.ARG`"))

@@ -8,6 +8,7 @@ may read what an earlier one resolved, never the parse tree.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ class ResolvedPhase:
     end: int
     per: str                        # "iter" | "epoch"
     args: dict[str, Any]            # step counts converted to the phase's steps
+    valid: bool = True              # False: bounds known (for overlap checks), args not
 
 
 @dataclass
@@ -78,6 +80,15 @@ class Context:
     def component(self, call: ast.Call) -> Component | None:
         return self.components.get(id(call))
 
-    @property
-    def let_names(self) -> list[str]:
-        return [let.name for let in self.recipe.lets]
+    def call_args(self, call: ast.Call, resolved: dict | None = None) -> dict[str, Any]:
+        """A call's arguments for the Plan: the validated values (or
+        `resolved`, when a check converted some) with the component's
+        defaults filled in; a user component's as written."""
+        comp = self.component(call)
+        if comp is None:
+            return {a.name: a.value for a in call.args}
+        return comp.with_defaults(self.args.get(id(call), {}) if resolved is None else resolved)
+
+    @functools.cached_property
+    def let_names(self) -> tuple[str, ...]:
+        return tuple(let.name for let in self.recipe.lets)

@@ -28,6 +28,8 @@ MAX_FLOAT = 1e300
 TOP_LEVEL_SETTINGS = ("model", "data")
 STEP_WORDS = ("iter", "epoch")
 OVERRIDE_FILE = "<--set>"
+_STEP_SPELLINGS = {"it": "iter", "iters": "iter", "iteration": "iter", "iterations": "iter",
+                   "ep": "epoch", "epochs": "epoch", "step": "iter", "steps": "iter"}
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Lowerer:
         self.let_lines: dict[str, int] = {}
         self.overrides = _Overrides({o.key: o for o in overrides})
         self.current_file = file
+        self.stacks = 0             # `stack` blocks are numbered across the recipe
+        self.later_lets: dict[str, int] = {}
 
     def fold_override(self, override: Override) -> Any:
         """Fold a `--set` value; its spans point into the `--set` text."""
@@ -96,6 +100,9 @@ class Lowerer:
 
     # ------------------------------------------------------------ recipe
     def lower(self, tree: Tree) -> ast.Recipe:
+        for stmt in tree.children:
+            if stmt.data == "let":
+                self.later_lets.setdefault(str(stmt.children[0]), stmt.children[0].line)
         name, name_span = None, None
         train = None
         model = data = optimizer = None
@@ -167,7 +174,7 @@ class Lowerer:
     def let(self, stmt: Tree, span: Span) -> ast.Let | None:
         name_tok, expr = stmt.children
         name = str(name_tok)
-        override = self.overrides.take(name) or self.overrides.take("let." + name)
+        override = self.overrides.take(name)
         if name in self.env:
             self.error("E104", f"`{name}` is defined twice", self.span(name_tok),
                        notes=[f"first defined at line {self.let_lines[name]}"],
@@ -188,8 +195,7 @@ class Lowerer:
         return self.apply_overrides(args, owner)
 
     def assign(self, node: Tree) -> ast.Arg:
-        key_tree, expr = node.children
-        key_tok = key_tree.children[0]
+        key_tok, expr = node.children
         return ast.Arg(str(key_tok), self.fold(expr), self.span(node),
                        self.span(key_tok), self.span(expr))
 
@@ -232,9 +238,10 @@ class Lowerer:
     def schedule(self, stmt: Tree, span: Span) -> ast.Schedule:
         target_tree, *items = stmt.children
         phases = []
-        for index, item in enumerate(items):
+        for item in items:
             if item.data == "stack":
-                phases += [self.phase(p, stack=index) for p in item.children]
+                self.stacks += 1
+                phases += [self.phase(p, stack=self.stacks) for p in item.children]
             else:
                 phases.append(self.phase(item, stack=None))
         return ast.Schedule(self.dotted(target_tree), self.span(target_tree), tuple(phases), span)
@@ -248,7 +255,7 @@ class Lowerer:
             per_span = self.span(step[0])
             per = str(word)
             if per not in STEP_WORDS:
-                hint = suggest(per, STEP_WORDS) or {"it": "iter", "ep": "epoch"}.get(per)
+                hint = suggest(per, STEP_WORDS) or _STEP_SPELLINGS.get(per.lower())
                 self.error("E211", f"unknown step unit `per {per}`", self.span(word),
                            help=f"did you mean `per {hint}`?" if hint
                            else "write `per iter` or `per epoch`")
@@ -283,8 +290,7 @@ class Lowerer:
     def component(self, node: Tree, owner: str | None = None) -> ast.Call:
         callee = node.children[0]
         arguments = node.children[1] if len(node.children) > 1 else None
-        return self.call_from(callee.children[0], arguments, self.span(node),
-                              self.span(callee), owner)
+        return self.call_from(callee, arguments, self.span(node), self.span(callee), owner)
 
     def call_from(self, name_tok: Token, arguments: Tree | None, span: Span,
                   name_span: Span, owner: str | None = None) -> ast.Call:
@@ -309,10 +315,13 @@ class Lowerer:
 
     def component_value(self, expr: Tree, key: str) -> ast.Call | None:
         """`model = mlp(...)`: the right side must be a call."""
-        if expr.data == "call":
+        if isinstance(expr, Tree) and expr.data == "call":
             callee, arguments = expr.children
-            return self.call_from(callee.children[0], arguments, self.span(expr),
-                                  self.span(callee), owner=key)
+            return self.call_from(callee, arguments, self.span(expr), self.span(callee),
+                                  owner=key)
+        if isinstance(expr, Token) and expr.type == "NAME" and str(expr) not in self.env:
+            # `model = mlp`: a component with no arguments, as `hook LoggerHook` is
+            return self.call_from(expr, None, self.span(expr), self.span(expr), owner=key)
         value = self.fold(expr)
         if value is not INVALID:
             self.error("E304", f"`{key}` must be a component call such as `name(...)`, "
@@ -321,18 +330,19 @@ class Lowerer:
 
     # ------------------------------------------------------------ expressions
     def fold(self, node) -> Any:
-        method = getattr(self, "fold_" + node.data, None)
-        if method is None:  # a parenthesized expression keeps no node of its own
-            return self.fold(node.children[0])
-        return method(node)
+        if isinstance(node, Token):
+            return getattr(self, "fold_" + node.type)(node)
+        return getattr(self, "fold_" + node.data)(node)
 
-    def fold_number(self, node: Tree) -> Any:
-        return self.number(str(node.children[0]), self.span(node))
+    def fold_NUMBER(self, token: Token) -> Any:
+        return self.number(str(token), self.span(token))
 
     def number(self, text: str, span: Span) -> Any:
         text = text.replace("_", "")
         if any(c in text for c in ".eE"):
             return self.finite(float(text), span)
+        if len(text) > 20:  # past any 64-bit integer (and Python's int() digit limit)
+            return self.finite(1 << (MAX_INT_BITS + 1), span)
         return self.finite(int(text), span)
 
     def finite(self, value: Any, span: Span) -> Any:
@@ -346,10 +356,10 @@ class Lowerer:
                               notes=[f"numbers must be finite and at most {MAX_FLOAT:g} in size"])
         return value
 
-    def fold_quantity(self, node: Tree) -> Any:
-        text = str(node.children[0])
+    def fold_QUANTITY(self, token: Token) -> Any:
+        text = str(token)
         number_text, unit = _split_quantity(text)
-        span = self.span(node)
+        span = self.span(token)
         if unit not in UNITS:
             hint = _unit_hint(unit)
             return self.error("E108", f"unknown unit `{unit}` in `{text}`", span,
@@ -360,30 +370,35 @@ class Lowerer:
             return value
         return Duration(value, unit)
 
-    def fold_string(self, node: Tree) -> str:
-        return unquote(node.children[0])
+    def fold_STRING(self, token: Token) -> str:
+        return unquote(token)
 
-    def fold_true(self, node) -> bool:
+    def fold_TRUE(self, token) -> bool:
         return True
 
-    def fold_false(self, node) -> bool:
+    def fold_FALSE(self, token) -> bool:
         return False
 
-    def fold_none(self, node) -> None:
+    def fold_NONE(self, token) -> None:
         return None
 
-    def fold_end(self, node) -> End:
+    def fold_END(self, token) -> End:
         return END
 
-    def fold_name(self, node: Tree) -> Any:
-        name = str(node.children[0])
+    def fold_NAME(self, node: Token) -> Any:
+        name = str(node)
         if name in self.env:
             return self.env[name]
+        if name in self.later_lets:
+            return self.error("E101", f"`{name}` is used before it is defined",
+                              self.span(node),
+                              notes=[f"`{name}` is defined at line {self.later_lets[name]}"],
+                              help=f"move `let {name} = ...` above its first use")
         return Symbol(name)
 
     def fold_call(self, node: Tree) -> Any:
         callee, arguments = node.children
-        call = self.call_from(callee.children[0], arguments, self.span(node), self.span(callee))
+        call = self.call_from(callee, arguments, self.span(node), self.span(callee))
         return CallValue(call.name, tuple((a.name, a.value) for a in call.args))
 
     def fold_list(self, node: Tree) -> Any:
@@ -462,6 +477,9 @@ class Lowerer:
         try:
             result = _combine(left, right, op, symbol)
         except ZeroDivisionError:
+            if symbol == "**":
+                return self.error("E102", "zero to a negative power", span,
+                                  label="divides by zero")
             return self.error("E102", "division by zero", span,
                               label=_zero_label(node.children[1]))
         except OverflowError:
@@ -538,7 +556,6 @@ def _unit_hint(unit: str) -> str | None:
 
 
 def _zero_label(divisor) -> str:
-    if isinstance(divisor, Tree) and len(divisor.children) == 1 \
-            and isinstance(divisor.children[0], Token):
-        return f"`{divisor.children[0]}` is zero"
+    if isinstance(divisor, Token):
+        return f"`{divisor}` is zero"
     return "the divisor is zero"

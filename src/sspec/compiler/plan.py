@@ -41,7 +41,7 @@ def build(ctx: Context) -> dict:
         "schedules": {
             target: [{
                 "scheduler": r.phase.scheduler.name,
-                "args": _json(_args(ctx, r.phase.scheduler, r.args), timeline),
+                "args": _json(ctx.call_args(r.phase.scheduler, r.args), timeline),
                 "begin": r.begin,
                 "end": r.end,
                 "per": r.per,
@@ -56,19 +56,11 @@ def build(ctx: Context) -> dict:
     return plan
 
 
-def _args(ctx: Context, call: ast.Call, resolved: dict) -> dict:
-    """Arguments with the component's defaults filled in."""
-    comp = ctx.component(call)
-    if comp is None:  # user component: as written
-        return {a.name: a.value for a in call.args}
-    return comp.with_defaults(resolved)
-
-
 def _component(ctx: Context, call: ast.Call | None) -> dict | None:
     if call is None:
         return None
     return {"type": call.name, "user": call.user,
-            "args": _json(_args(ctx, call, ctx.args.get(id(call), {})), ctx.timeline)}
+            "args": _json(ctx.call_args(call), ctx.timeline)}
 
 
 def _optimizer(ctx: Context, opt: ast.Optimizer | None) -> dict | None:

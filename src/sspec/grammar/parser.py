@@ -58,6 +58,9 @@ def describe_terminal(name: str) -> str:
 
 def _expected_words(expected) -> str:
     expected = {t for t in expected if not t.startswith("_")}
+    if {"TRAIN", "SCHEDULE", "HOOK"} <= expected and "RBRACE" not in expected:
+        return ("a statement: `train {`, `let`, `model =`, `data =`, `optimizer`, "
+                "`schedule` or `hook`")
     if "NAME" in expected:  # keywords that may stand for a name add only noise
         literals = _literal_terminals()
         expected = {t for t in expected if not literals.get(t, "").isidentifier()}
@@ -91,25 +94,21 @@ def parse(text: str, filename: str = "<recipe>") -> Tree:
     return _parse(text, filename, "start")
 
 
-def parse_value(text: str, filename: str = "<--set>", line: int = 1,
-                column_offset: int = 0) -> Tree:
-    """Parse one value (the right side of `--set KEY=VALUE`)."""
-    return _parse(text, filename, "value", line, column_offset)
+def parse_value(text: str, filename: str = "<--set>") -> Tree | Token:
+    """Parse one value (the right side of `--set KEY=VALUE`): an expression."""
+    return _parse(text, filename, "value").children[0]
 
 
-def _parse(text: str, filename: str, start: str, line: int = 1,
-           column_offset: int = 0) -> Tree:
+def _parse(text: str, filename: str, start: str) -> Tree:
     try:
         return _parser(start).parse(text)
     except UnexpectedInput as exc:
-        raise ParseError(_diagnose(exc, text, filename, line, column_offset)) from None
+        raise ParseError(_diagnose(exc, text, filename)) from None
 
 
-def _diagnose(exc: UnexpectedInput, text: str, filename: str, line0: int,
-              column_offset: int) -> Diagnostic:
+def _diagnose(exc: UnexpectedInput, text: str, filename: str) -> Diagnostic:
     def span(line, column, length=1):
-        return Span(filename, line + line0 - 1, column + column_offset,
-                    line + line0 - 1, column + column_offset + max(length, 1))
+        return Span(filename, line, column, line, column + max(length, 1))
 
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
@@ -131,6 +130,24 @@ def _diagnose(exc: UnexpectedInput, text: str, filename: str, line0: int,
 
     assert isinstance(exc, UnexpectedToken)
     tok = exc.token
+    before = text[:tok.start_pos]
+    detached = _DETACHED_UNIT.search(before) or (
+        _NUMBER_BEFORE.search(before) if str(tok) in ("it", "ep") else None)
+    if detached is not None:  # `5 ep`: the unit was read as a name
+        unit_start = detached.start(2) if detached.re is _DETACHED_UNIT else tok.start_pos
+        unit = detached.group(2) if detached.re is _DETACHED_UNIT else str(tok)
+        line = text.count("\n", 0, unit_start) + 1
+        column = unit_start - (text.rfind("\n", 0, unit_start) + 1) + 1
+        return error("E001", f"unexpected `{unit}` after a number",
+                     span(line, column, len(unit)),
+                     help=f"a unit is glued to its number: `{detached.group(1)}{unit}`")
+    missing = _MISSING_SCHEDULER.search(before)
+    if missing is not None and str(tok) in ("iter", "epoch"):
+        start = missing.start(1)
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        return error("E001", "a phase needs a scheduler before `per`", span(line, column, 3),
+                     help="write `[begin, end) Scheduler(...) per iter`")
     length = len(str(tok)) if tok.end_line == tok.line else 1
     return error("E001", f"unexpected {_token_text(tok)}; expected "
                  + _expected_words(exc.expected),
@@ -142,8 +159,6 @@ def _hint(expected, token: Token | None) -> str | None:
     got = token.type if token is not None else None
     if "RPAR" in expected and got == "RSQB":
         return "a phase is a half-open interval: write `[begin, end)`"
-    if got == "NUMBER" and "NAME" in expected and token is not None:
-        return "a duration has its unit glued to the number: `10ep`, `500it`"
     if got == "COLON":
         return "arguments and settings are written `name = value`"
     if got == "EQUAL" and "LPAR" in expected:
@@ -152,6 +167,12 @@ def _hint(expected, token: Token | None) -> str | None:
 
 
 _ESCAPE = re.compile(r"\\(.)")
+# `[0ep, 10ep) per iter`: `per` was read as the scheduler's name.
+_MISSING_SCHEDULER = re.compile(r"\)\s*(per)\s*\Z")
+# A number and blanks just before the error token (when that token is a unit).
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])(\d[\d_.]*(?:[eE][+-]?\d+)?)[ \t]+()\Z")
+# A number, blanks, then a unit, then only blanks before the error position.
+_DETACHED_UNIT = re.compile(r"(?<![\w.])(\d[\d_.]*(?:[eE][+-]?\d+)?)[ \t]+(it|ep)\b\s*\Z")
 
 
 def unquote(token: str) -> str:

@@ -128,4 +128,10 @@ def suggest(word: str, candidates) -> str | None:
     if word.lower() in folded:  # a case slip is always worth suggesting
         return folded[word.lower()]
     match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
-    return match[0] if match else None
+    if match:
+        return match[0]
+    # two letters swapped (`SDG` for `SGD`) score low on similarity, yet are
+    # the commonest slip of all
+    swapped = [c for c in candidates if len(c) == len(word) and sorted(c) == sorted(word)
+               and sum(a != b for a, b in zip(c, word)) == 2]
+    return swapped[0] if swapped else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ...diagnostics import Diagnostic, Span, error, Severity
+from ...diagnostics import Diagnostic, Span, error, note
 from ...registry import Component, lookup, names, suggest
 from ...registry.schema import message_for, validator_for
 from .. import ast
@@ -36,12 +36,43 @@ def check(ctx: Context) -> None:
     calls += [(h.call, "hook") for h in recipe.hooks]
     for call, kind in calls:
         comp = resolve(ctx, call, kind)
+        ctx.report(*_durations(ctx, call, whole=kind == "hook"))
         if comp is not None:
             ctx.components[id(call)] = comp
             diagnostics, values = validate(call.args, comp.schema, f"`{comp.name}`",
                                            call.name_span, ctx.let_names, call.positional)
             ctx.report(*diagnostics)
             ctx.args[id(call)] = values
+
+
+def _durations(ctx: Context, call: ast.Call, whole: bool) -> list[Diagnostic]:
+    """Durations a run cannot use: epochs of unknown length, and (for hooks,
+    which act at whole steps) fractions."""
+    out = []
+    timeline = ctx.timeline
+    for arg in call.args:
+        for value in _flatten(arg.value):
+            if not isinstance(value, Duration):
+                continue
+            if value.unit == "ep" and timeline.iters_per_epoch is None \
+                    and timeline.epochs is None and timeline.iters is not None:
+                out.append(error("E112", f"cannot convert `{show(value)}` to iterations: the "
+                                 "length of an epoch is unknown", arg.value_span,
+                                 help="add `iters_per_epoch = N` to the train block, or give "
+                                      "the duration in `it`"))
+            elif whole and value.value != int(value.value):
+                out.append(error("E305", f"argument `{arg.name}` of `{call.name}` must be a "
+                                 f"whole number of {UNITS[value.unit]}, got {show(value)}",
+                                 arg.value_span))
+    return out
+
+
+def _flatten(value: Any):
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _flatten(v)
+    else:
+        yield value
 
 
 def resolve(ctx: Context, call: ast.Call, kind: str) -> Component | None:
@@ -58,10 +89,9 @@ def resolve(ctx: Context, call: ast.Call, kind: str) -> Component | None:
         return None
     if ctx.recipe.uses:
         modules = ", ".join(u.module for u in ctx.recipe.uses)
-        ctx.report(Diagnostic("N310", Severity.NOTE,
-                              f"`{call.name}` is not built in; taken to come from `use {modules}`",
-                              call.name_span,
-                              notes=["its arguments are checked when `sspec run` imports it"]))
+        ctx.report(note("N310", f"`{call.name}` is not built in; taken to come from "
+                        f"`use {modules}`", call.name_span,
+                        notes=["its arguments are checked when `sspec run` imports it"]))
         return None
     ctx.report(error("E301", f"unknown {kind} `{call.name}`", call.name_span,
                      help=_did_you_mean(call.name, kind)
@@ -106,13 +136,57 @@ def validate(args: Iterable[ast.Arg], schema: Mapping, owner: str, owner_span: S
         instance[name] = _encode(value)
     props_known = schema.get("additionalProperties", True) is not False
     failed = set()
-    for err in validator_for(schema).iter_errors(instance):
+    key = _memo_key(schema, instance)
+    errors = [] if key in _VALID else list(validator_for(schema).iter_errors(instance))
+    mistyped = {e.absolute_path[0] for e in errors
+                if e.absolute_path and e.validator in ("type", "anyOf", "oneOf")}
+    for err in errors:
+        if mistyped and not _is_type_error(err) and _subjects(err) & mistyped:
+            continue
         out += _explain(err, instance, args, schema, owner, owner_span)
         if err.absolute_path:
             failed.add(err.absolute_path[0])
+    out = list(dict.fromkeys(out))  # jsonschema reports some problems once per rule
     passed = {k: v for k, v in instance.items()
               if k not in failed and (props_known or k in props)}
+    if not out and key is not None:
+        _VALID.add(key)
     return out, passed
+
+
+def _is_type_error(err) -> bool:
+    return bool(err.absolute_path) and err.validator in ("type", "anyOf", "oneOf")
+
+
+def _subjects(err) -> set:
+    """The arguments an error is about."""
+    if err.absolute_path:
+        return {err.absolute_path[0]}
+    value = err.validator_value
+    return set(value.get("required", ())) if isinstance(value, Mapping) else set()
+
+
+# Argument sets already found valid, by (schema, arguments): recipes repeat
+# the same scheduler calls many times, and jsonschema is the costly part.
+_VALID: set = set()
+
+
+def _memo_key(schema: Mapping, instance: dict):
+    try:
+        key = (id(schema), tuple(sorted((k, _hashable(v)) for k, v in instance.items())))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted((k, _hashable(v)) for k, v in value.items())))
+    if isinstance(value, (tuple, list)):
+        return ("[]", tuple(_hashable(v) for v in value))
+    # 1 and 1.0 and True hash alike but validate differently
+    return (type(value).__name__, value)
 
 
 def _allowed_words(prop: Mapping) -> list[str]:
@@ -162,8 +236,10 @@ def _explain(err, instance, args: Mapping[str, ast.Arg], schema, owner: str,
     rule = message_for(err, schema)
     if rule != err.message:  # a cross-argument rule, with its own sentence
         if kind == "not" and "required" in err.validator_value:
-            return _conflict(err, args, owner, rule)
-        span = args[path[0]].value_span if path else owner_span
+            return _conflict(err, args, owner, rule, owner_span,
+                             _rule_subject(err, schema, args))
+        subject = path[0] if path else _rule_subject(err, schema, args)
+        span = args[subject].name_span if subject in args else owner_span
         return [error("E309", f"{rule} in {owner}", span)]
     if not path:
         if kind == "required":
@@ -187,6 +263,10 @@ def _explain(err, instance, args: Mapping[str, ast.Arg], schema, owner: str,
     arg = args[path[0]]
     where = f"argument `{arg.name}` of {owner}" + "".join(f"[{p}]" for p in path[1:])
     value = err.instance
+    if kind == "required":
+        missing = [n for n in err.validator_value if n not in value]
+        return [error("E303", f"{where} lacks " + ", ".join(f"`{n}`" for n in missing),
+                      arg.value_span, help=_describe(schema, arg.name))]
     if kind in ("type", "anyOf", "oneOf"):
         branch = _matching_branch(err)
         if branch is not None:
@@ -214,8 +294,11 @@ def _expected_types(schema: Mapping) -> str:
     def collect(s: Mapping):
         t = s.get("type")
         for name in ([t] if isinstance(t, str) else t or []):
-            if TYPE_WORDS.get(name, name) not in types:
-                types.append(TYPE_WORDS.get(name, name))
+            word = TYPE_WORDS.get(name, name)
+            if name == "array" and isinstance(s.get("items"), Mapping):
+                word = "a list of " + _plural(_expected_types(s["items"]))
+            if word not in types:
+                types.append(word)
         if "enum" in s:
             types.append("one of " + ", ".join(show(v) for v in s["enum"]))
         for sub in [*s.get("anyOf", ()), *s.get("oneOf", ())]:
@@ -225,6 +308,19 @@ def _expected_types(schema: Mapping) -> str:
     if not types:
         return "a valid value"
     return types[0] if len(types) == 1 else ", ".join(types[:-1]) + " or " + types[-1]
+
+
+def _plural(words: str) -> str:
+    """`an integer or a duration (...)` → `integers or durations (...)`."""
+    out = []
+    for part in words.split(" or "):
+        for article in ("a ", "an "):
+            if part.startswith(article):
+                head, _, rest = part[len(article):].partition(" ")
+                part = head + "s" + (" " + rest if rest else "")
+                break
+        out.append(part)
+    return " or ".join(out)
 
 
 def _constraint(kind: str, bound: Any) -> str:
@@ -243,11 +339,33 @@ def _constraint(kind: str, bound: Any) -> str:
     }.get(kind, lambda b: f"valid ({kind} {b})")(bound)
 
 
-def _conflict(err, args: Mapping[str, ast.Arg], owner: str, rule: str) -> list[Diagnostic]:
+def _rule_subject(err, schema: Mapping, args: Mapping[str, ast.Arg]) -> str | None:
+    """The argument a failed `if`/`then` rule is about: one its condition names."""
+    node: Any = schema
+    for part in err.absolute_schema_path:
+        if isinstance(node, Mapping) and "if" in node:
+            for name in node["if"].get("required", ()):
+                if name in args:
+                    return name
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return None
+
+
+def _conflict(err, args: Mapping[str, ast.Arg], owner: str, rule: str,
+              owner_span: Span, condition: str | None) -> list[Diagnostic]:
+    """Arguments that exclude each other: `first` (a dependentSchemas key or
+    an `if` condition's argument) and those the rule's `not required` names."""
     path = list(err.absolute_schema_path)
-    first = path[path.index("dependentSchemas") + 1] if "dependentSchemas" in path else None
+    first = path[path.index("dependentSchemas") + 1] if "dependentSchemas" in path \
+        else condition
     others = [n for n in err.validator_value["required"] if n in args]
-    names_ = [n for n in [first, *others] if n in args]
+    names_ = list(dict.fromkeys(n for n in [first, *others] if n in args))
+    if len(names_) < 2:  # a rule about one argument's value (`keep = 0`)
+        span = args[names_[0]].value_span if names_ else owner_span
+        return [error("E305", f"{rule} in {owner}", span)]
     later = max((args[n] for n in names_), key=lambda a: (a.span.line, a.span.column))
     earlier = [n for n in names_ if n != later.name]
     return [error("E309", f"`{later.name}` cannot be given with "

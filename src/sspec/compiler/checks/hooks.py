@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from ...diagnostics import Span, error, warning
 from ...registry import HOOK_POINTS, PRIORITIES, Component, lookup, names, suggest
 from .. import ast
 from ..context import Context
-from ..values import INVALID, Symbol, show
+from ..values import INVALID, Symbol, show, type_word
 
 SCHEDULE_HOOK = "ParamSchedulerHook"
 
@@ -34,13 +32,13 @@ class _Entry:
 
 def check(ctx: Context) -> None:
     entries = _entries(ctx)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(entries)))
+    edges = []                      # (u, v, data): u runs before v
     by_label = {e.label: i for i, e in enumerate(entries)}
     by_type: dict[str, list[int]] = {}
     for i, e in enumerate(entries):
         by_type.setdefault(e.type, []).append(i)
 
+    against = []
     for i, e in enumerate(entries):
         if e.hook is None:
             continue
@@ -58,16 +56,29 @@ def check(ctx: Context) -> None:
                                          f"{'after' if after else 'before'} itself", ref.span))
                         continue
                     u, v = (t, i) if after else (i, t)
-                    graph.add_edge(u, v, ref=ref, word="after" if after else "before", owner=i)
-                    _check_against_priority(ctx, entries, u, v, ref, after)
+                    edges.append((u, v, {"ref": ref, "owner": i,
+                                         "word": "after" if after else "before"}))
+                    against.extend(_against_priority(entries, u, v, ref, after))
 
-    if not _report_cycles(ctx, entries, graph):
-        order = list(nx.lexicographical_topological_sort(
-            graph, key=lambda n: (entries[n].priority, n)))
-        ctx.hooks = [_plan_entry(entries[n]) for n in order]
-        ctx.hook_order = {point: [entries[n].label for n in order if point in entries[n].points]
-                          for point in HOOK_POINTS}
-        ctx.hook_order = {p: labels for p, labels in ctx.hook_order.items() if labels}
+    def rank(n: int) -> tuple[int, int]:
+        return entries[n].priority, n
+
+    if not edges:  # MMEngine's order; the graph library is needed only for edges
+        order = sorted(range(len(entries)), key=rank)
+    else:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(len(entries)))
+        graph.add_edges_from(edges)
+        if _report_cycles(ctx, entries, graph):
+            return
+        ctx.report(*against)  # within a cycle, the cycle is the whole story
+        order = list(nx.lexicographical_topological_sort(graph, key=rank))
+    ctx.hooks = [_plan_entry(entries[n]) for n in order]
+    at_point = {point: [entries[n].label for n in order if point in entries[n].points]
+                for point in HOOK_POINTS}
+    ctx.hook_order = {point: labels for point, labels in at_point.items() if labels}
 
 
 def _entries(ctx: Context) -> list[_Entry]:
@@ -85,12 +96,18 @@ def _entries(ctx: Context) -> list[_Entry]:
         comp = ctx.component(hook.call)
         label = hook.label
         if label is not None:
-            if label in labels or label in declared_types:
-                first = labels.get(label) or declared_types[label]
+            if label in labels:
                 ctx.report(error("E406", f"hook label `{label}` is already used",
                                  hook.label_span,
-                                 notes=[f"`{label}` first names the hook at line {first.line}"],
-                                 help="give each label once, and not the name of a hook type"))
+                                 notes=[f"`{label}` first names the hook at line "
+                                        f"{labels[label].line}"],
+                                 help="give each label to one hook"))
+            elif label in declared_types:
+                ctx.report(error("E406", f"hook label `{label}` is also the type of a hook",
+                                 hook.label_span,
+                                 notes=[f"a `{label}` is declared at line "
+                                        f"{declared_types[label].line}"],
+                                 help="a label must not be the name of a hook type"))
         else:
             n = type_count.get(hook.call.name, 0) + 1
             type_count[hook.call.name] = n
@@ -99,7 +116,7 @@ def _entries(ctx: Context) -> list[_Entry]:
         default = comp.priority if comp else "NORMAL"
         entries.append(_Entry(label, hook.call.name, _priority(ctx, hook, default),
                               comp.points if comp else HOOK_POINTS, hook, comp,
-                              ctx.args.get(id(hook.call), {})))
+                              ctx.call_args(hook.call)))
     return entries
 
 
@@ -128,6 +145,11 @@ def _priority(ctx: Context, hook: ast.Hook, default: str) -> int:
         return PRIORITIES[default]
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
         return value
+    if not isinstance(value, int) or isinstance(value, bool):
+        ctx.report(error("E403", f"priority must be a name or an integer, got {type_word(value)}",
+                         hook.priority_span,
+                         help="priorities: " + ", ".join(PRIORITIES) + ", or an integer 0..100"))
+        return PRIORITIES[default]
     ctx.report(error("E403", f"priority `{show(value)}` is not between 0 and 100",
                      hook.priority_span,
                      help="0 runs first (HIGHEST), 100 last (LOWEST); NORMAL is 50"))
@@ -139,23 +161,24 @@ def _priority_name(value: int) -> str:
     return f"{names[0]}, {value}" if names else str(value)
 
 
-def _check_against_priority(ctx: Context, entries, u: int, v: int, ref: ast.Ref,
-                            after: bool) -> None:
-    """`u` is made to run before `v`; warn when priorities said otherwise."""
+def _against_priority(entries, u: int, v: int, ref: ast.Ref, after: bool):
+    """`u` is made to run before `v`: a warning when priorities said otherwise."""
     first, second = entries[u], entries[v]
     if first.priority <= second.priority:
         return
-    owner, other = (second, first) if after else (first, second)
-    ctx.report(warning(
+    owner = second if after else first
+    yield warning(
         "W405", f"`{owner.label} {'after' if after else 'before'} {ref.name}` goes against "
         "their priorities", ref.span,
         notes=[f"by priority `{second.label}` ({_priority_name(second.priority)}) would run "
                f"before `{first.label}` ({_priority_name(first.priority)})",
-               "the explicit edge wins: " f"`{first.label}` runs first"],
-        help=f"give `{owner.label}` a priority that agrees, or drop the edge"))
+               f"the explicit edge wins: `{first.label}` runs first"],
+        help=f"give `{owner.label}` a priority that agrees, or drop the edge")
 
 
-def _report_cycles(ctx: Context, entries, graph: nx.DiGraph) -> bool:
+def _report_cycles(ctx: Context, entries, graph) -> bool:
+    import networkx as nx
+
     found = False
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:

@@ -30,9 +30,12 @@ def check(ctx: Context) -> None:
         by_target[schedule.target].extend(schedule.phases)
 
     for target, phases in by_target.items():
-        resolved = [r for p in phases if (r := _resolve(ctx, target, p)) is not None]
-        _check_coverage(ctx, target, resolved)
-        ctx.phases[target] = sorted(resolved, key=lambda r: (r.begin, r.end))
+        resolved = [_resolve(ctx, target, p) for p in phases]
+        placed = [r for r in resolved if r is not None]
+        # A phase whose bounds are wrong leaves a hole that is not the user's gap.
+        _check_coverage(ctx, target, placed, gaps=len(placed) == len(resolved))
+        ctx.phases[target] = sorted((r for r in placed if r.valid),
+                                    key=lambda r: (r.begin, r.end))
 
 
 # ---------------------------------------------------------------- targets
@@ -45,7 +48,7 @@ def _check_target(ctx: Context, schedule: ast.Schedule) -> None:
     comp = ctx.component(opt.call) if opt else None
     if comp is None:
         return  # no optimizer (reported elsewhere) or a user optimizer
-    keys = list(comp.properties)
+    keys = [k for k, p in comp.properties.items() if _numeric(p)]
     if target == "momentum" and ("momentum" in keys or "betas" in keys):
         return
     if target in keys:
@@ -58,6 +61,19 @@ def _check_target(ctx: Context, schedule: ast.Schedule) -> None:
                      help=f"did you mean `schedule {hint}`?" if hint else
                      "schedulable: " + ", ".join(f"`{k}`" for k in keys)
                      + "; a model attribute is written `schedule model.NAME`"))
+
+
+def _numeric(prop: dict) -> bool:
+    """A parameter a scheduler can drive: a number, or Adam's betas."""
+    types = [prop.get("type")] + [b.get("type") for b in prop.get("anyOf", ())]
+    flat = {t for ts in types for t in (ts if isinstance(ts, list) else [ts])}
+    return bool(flat & {"number", "integer", "array"})
+
+
+def _has_momentum_key(ctx: Context) -> bool:
+    opt = ctx.recipe.optimizer
+    comp = ctx.component(opt.call) if opt else None
+    return comp is None or "momentum" in comp.properties
 
 
 def _fits(comp: Component, target: str) -> bool:
@@ -73,6 +89,17 @@ def _fits(comp: Component, target: str) -> bool:
 
 def _resolve(ctx: Context, target: str, phase: ast.Phase) -> ResolvedPhase | None:
     comp = ctx.component(phase.scheduler)
+    if comp is not None and comp.param is None and target == "momentum" \
+            and not _has_momentum_key(ctx):
+        base = comp.name.removesuffix("ParamScheduler")
+        ctx.report(error("E208", f"`{comp.name}` cannot schedule `momentum` of "
+                         f"`{ctx.recipe.optimizer.call.name}`, whose momentum is beta1 of "
+                         "`betas`", phase.scheduler.name_span,
+                         notes=["MMEngine's generic schedulers look for a `momentum` key, "
+                                "which Adam-family param groups do not have"],
+                         help=f"use `{base}Momentum`, which schedules beta1"
+                         if lookup(base + "Momentum") else None))
+        comp = None
     if comp is not None and not _fits(comp, target):
         generic = comp.name
         for suffix in ("LR", "Momentum", "WeightDecay"):
@@ -94,27 +121,34 @@ def _resolve(ctx: Context, target: str, phase: ast.Phase) -> ResolvedPhase | Non
         return None
     units = {b.value.unit for b in (phase.begin, phase.end) if isinstance(b.value, Duration)}
     per = phase.per or ("iter" if "it" in units else "epoch")
+    valid = comp is not None or phase.scheduler.user or ctx.recipe.uses
     if comp is not None and per not in comp.schema.get("x-per", (per,)):
         ctx.report(error("E212", f"`{comp.name}` can only be stepped `per "
                          f"{comp.schema['x-per'][0]}`", phase.per_span or phase.bounds_span,
                          notes=["MMEngine rejects it otherwise"]))
-        return None
+        valid = False
 
     if per == "epoch":
         if not timeline.by_epoch:
-            ctx.report(warning("W210", "a `per epoch` phase never steps in an "
+            ctx.report(warning("W210", "a `per epoch` phase never advances in an "
                                "iteration-based run", phase.per_span or phase.bounds_span,
-                               notes=["as in MMEngine, where IterBasedTrainLoop never ends "
-                                      "an epoch"],
+                               notes=["it keeps the value of its first step: as in MMEngine, "
+                                      "an iteration-based loop never ends an epoch"],
                                help="write `per iter`"))
-        elif any(not _whole_epochs(b, timeline) for b in (begin, end)):
-            bad = phase.begin if not _whole_epochs(begin, timeline) else phase.end
+        # `end` of an iteration-based run need not be a whole epoch: such a
+        # phase never advances, and MMEngine's default end is "never".
+        sides = [(begin, phase.begin), (end, phase.end)]
+        unaligned = [bound for iters, bound in sides if timeline.iters_per_epoch
+                     and not _whole_epochs(iters, timeline)
+                     and (timeline.by_epoch or not isinstance(bound.value, End))]
+        if unaligned:
+            bad = unaligned[0]
             ctx.report(error("E207", f"bound `{show(bad.value)}` of a `per epoch` phase is not "
                              "a whole epoch", bad.span,
                              notes=[f"an epoch is {timeline.iters_per_epoch} iterations"],
                              help="move the bound to an epoch boundary, or step the phase "
                                   "`per iter`"))
-            return None
+            valid = False
 
     if begin >= end:
         ctx.report(error("E203", f"phase [{show(phase.begin.value)}, {show(phase.end.value)}) "
@@ -128,17 +162,44 @@ def _resolve(ctx: Context, target: str, phase: ast.Phase) -> ResolvedPhase | Non
                          "ends after training does", phase.end.span,
                          label=f"training ends at {timeline.describe(timeline.iters)}",
                          help="end the phase at `end`, or train longer"))
-        return None
+        valid = False
 
     args = dict(ctx.args.get(id(phase.scheduler), {}))
     if comp is not None:
         for name, prop in comp.properties.items():
             if prop.get("x-steps") and name in args:
-                steps = _steps(ctx, phase, per, units, name, args[name])
-                if steps is INVALID:
-                    return None
+                steps = _steps(ctx, phase, per, units, name, args[name], prop)
+                valid = valid and steps is not INVALID
                 args[name] = steps
-    return ResolvedPhase(phase, comp, int(begin), int(end), per, args)
+        if valid:
+            problem = _rejected(comp, args, _phase_steps(begin, end, per, timeline))
+            if problem:
+                ctx.report(error("E213", f"{problem}, which MMEngine rejects",
+                                 phase.scheduler.span))
+                valid = False
+    return ResolvedPhase(phase, comp, int(begin), int(end), per, args, bool(valid))
+
+
+def _phase_steps(begin: int, end: int, per: str, timeline: Timeline) -> int:
+    if per == "epoch" and timeline.iters_per_epoch:
+        return (end - begin) // timeline.iters_per_epoch
+    return end - begin
+
+
+def _rejected(comp: Component, args: dict, length: int) -> str | None:
+    """Argument combinations MMEngine refuses that a schema cannot express."""
+    family = comp.name
+    if family.startswith("CosineRestart") and "periods" in args:
+        periods, weights = args.get("periods", ()), args.get("restart_weights", (1,))
+        if len(periods) != len(weights):
+            return (f"`periods` has {len(periods)} entries and `restart_weights` "
+                    f"{len(weights)}")
+    if family.startswith("OneCycle"):
+        total = args.get("total_steps")
+        if total is not None and total < length:
+            return (f"`total_steps = {show(total)}` is shorter than the phase "
+                    f"({length} steps): the schedule would run out before the phase ends")
+    return None
 
 
 def _bound(ctx: Context, bound: ast.Bound, side: str) -> int | None:
@@ -162,10 +223,17 @@ def _bound(ctx: Context, bound: ast.Bound, side: str) -> int | None:
     if isinstance(value, Duration) and value.value < 0:
         ctx.report(error("E203", f"phase {side} `{show(value)}` is negative", bound.span))
         return None
+    if isinstance(value, Duration) and value.unit == "it" and value.value != int(value.value):
+        ctx.report(error("E207", f"phase {side} `{show(value)}` is not a whole number of "
+                         "iterations", bound.span))
+        return None
     iters = ctx.timeline.to_iters(value)
-    if iters is None:
-        return None  # unknown length of an epoch or of training: reported by the train check
-    return iters
+    if iters is None and ctx.timeline.iters is not None:
+        ctx.report(error("E112", f"cannot convert `{show(value)}` to iterations: the length "
+                         "of an epoch is unknown", bound.span,
+                         help="add `iters_per_epoch = N` to the train block, or give the "
+                              "bound in `it`"))
+    return iters  # None: the length of training is unknown, reported by the train check
 
 
 def _whole_epochs(iters: int, timeline: Timeline) -> bool:
@@ -173,39 +241,83 @@ def _whole_epochs(iters: int, timeline: Timeline) -> bool:
 
 
 def _steps(ctx: Context, phase: ast.Phase, per: str, units: set[str], name: str,
-           value: Any) -> Any:
-    """A step-count argument in the phase's own steps (iterations or epochs)."""
-    if isinstance(value, (list, tuple)):
-        items = [_steps(ctx, phase, per, units, name, v) for v in value]
-        return INVALID if INVALID in items else items
+           value: Any, prop: dict) -> Any:
+    """A step-count argument in the phase's own steps (iterations or epochs).
+
+    Epochs convert to iterations without truncation, as MMEngine multiplies
+    step counts by the epoch length when it converts a scheduler."""
     arg = phase.scheduler.arg(name)
-    timeline = ctx.timeline
+    if isinstance(value, (list, tuple)):
+        if per == "iter" and "ep" in units and not all(isinstance(v, Duration) for v in value):
+            return _ambiguous(ctx, name, value, arg)
+        items = [_steps(ctx, phase, per, units, name, v, prop) for v in value]
+        return INVALID if INVALID in items else items
+    ipe = ctx.timeline.iters_per_epoch
     if isinstance(value, Duration):
-        if per == "iter":
-            iters = timeline.to_iters(value)
-            return INVALID if iters is None else iters
-        if value.unit == "ep":
-            return value.value
-        if timeline.iters_per_epoch and value.value % timeline.iters_per_epoch == 0:
-            return value.value // timeline.iters_per_epoch
-        ctx.report(error("E207", f"`{name} = {show(value)}` is not a whole number of epochs "
-                         "in a `per epoch` phase", arg.value_span,
-                         notes=[f"an epoch is {timeline.iters_per_epoch} iterations"]
-                         if timeline.iters_per_epoch else []))
-        return INVALID
+        steps, unit = _convert_steps(value, per, ipe)
+        if steps is None:
+            return INVALID  # an epoch's length is unknown: reported by the arguments check
+        if steps != int(steps) and per == "epoch" or value.unit == "it" and \
+                value.value != int(value.value):
+            ctx.report(error("E207", f"`{name} = {show(value)}` is not a whole number of "
+                             f"{unit} in a `per {per}` phase", arg.value_span,
+                             notes=[f"an epoch is {ipe} iterations"] if ipe else []))
+            return INVALID
+        numeric = _numeric_form(prop)
+        if steps != int(steps) and numeric.get("type") == "integer":
+            ctx.report(error("E207", f"`{name} = {show(value)}` is {show(steps)} {unit}; it "
+                             "must be a whole number", arg.value_span))
+            return INVALID
+        steps = int(steps) if steps == int(steps) else steps
+        least = numeric.get("minimum", numeric.get("exclusiveMinimum"))
+        if least is not None and steps < least:
+            ctx.report(error("E305", f"`{name} = {show(value)}` is {show(steps)} {unit}; it "
+                             f"must be at least {least}", arg.value_span))
+            return INVALID
+        return steps
     if per == "iter" and "ep" in units:
-        ctx.report(error("E206", f"`{name} = {show(value)}` is ambiguous in a phase bounded in "
-                         "epochs and stepped per iteration", arg.value_span,
-                         notes=["MMEngine would read it as epochs and multiply by the epoch "
-                                "length; sspec does not guess"],
-                         help=f"write `{name} = {show(value)}ep` or `{name} = {show(value)}it`"))
-        return INVALID
+        return _ambiguous(ctx, name, value, arg)
     return value
+
+
+def _ambiguous(ctx: Context, name: str, value: Any, arg: ast.Arg) -> Any:
+    def with_unit(unit: str) -> str:
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(show(v) if isinstance(v, Duration) else f"{show(v)}{unit}"
+                                   for v in value) + "]"
+        return f"{show(value)}{unit}"
+
+    ctx.report(error("E206", f"`{name} = {show(value)}` is ambiguous in a phase bounded in "
+                     "epochs and stepped per iteration", arg.value_span,
+                     notes=["MMEngine would read it as epochs and multiply by the epoch "
+                            "length; sspec does not guess"],
+                     help=f"write `{name} = {with_unit('ep')}` or `{name} = {with_unit('it')}`"))
+    return INVALID
+
+
+def _convert_steps(value: Duration, per: str, ipe: int | None) -> tuple[Any, str]:
+    if per == "iter":
+        if value.unit == "it":
+            return value.value, "iterations"
+        return (None if ipe is None else value.value * ipe), "iterations"
+    if value.unit == "ep":
+        return value.value, "epochs"
+    return (None if ipe is None else value.value / ipe), "epochs"
+
+
+def _numeric_form(prop: dict) -> dict:
+    """The schema of a step count given as a bare number (or list item)."""
+    for branch in [prop, *prop.get("anyOf", ())]:
+        items = branch.get("items") if branch.get("type") == "array" else branch
+        if isinstance(items, dict) and items.get("type") in ("integer", "number"):
+            return items
+    return {}
 
 
 # ---------------------------------------------------------------- overlaps and gaps
 
-def _check_coverage(ctx: Context, target: str, phases: list[ResolvedPhase]) -> None:
+def _check_coverage(ctx: Context, target: str, phases: list[ResolvedPhase],
+                    gaps: bool) -> None:
     """Overlaps (errors unless stacked) and gaps (warnings), in O(n log n).
 
     A `stack` block counts as one unit spanning all its phases; units must
@@ -220,7 +332,7 @@ def _check_coverage(ctx: Context, target: str, phases: list[ResolvedPhase]) -> N
     units.sort(key=lambda u: (u[0], u[1]))
 
     timeline = ctx.timeline
-    if units and units[0][0] > 0:
+    if gaps and units and units[0][0] > 0:
         first = min(units[0][2], key=lambda r: r.begin)
         ctx.report(warning("W202", f"`{target}` is not scheduled before "
                            f"{timeline.describe(first.begin)}", first.phase.begin.span,
@@ -236,9 +348,10 @@ def _check_coverage(ctx: Context, target: str, phases: list[ResolvedPhase]) -> N
                 f"of `{target}` overlaps [{show(reach_phase.phase.begin.value)}, "
                 f"{show(reach_phase.phase.end.value)}) (line {reach_phase.phase.span.line})",
                 head.phase.bounds_span, label=f"overlaps by {_amount(amount, timeline)}",
+                related=reach_phase.phase.bounds_span,
                 help=f"start this phase at {show(reach_phase.phase.end.value)}, or write the "
                      "two phases in a `stack` block"))
-        elif reach is not None and begin > reach:
+        elif gaps and reach is not None and begin > reach:
             ctx.report(warning(
                 "W202", f"gap in `{target}` between {show(reach_phase.phase.end.value)} and "
                 f"{show(head.phase.begin.value)}", head.phase.begin.span,

@@ -73,6 +73,8 @@ def check(ctx: Context) -> None:
                            notes=["the value in the train block is used"],
                            help="remove `iters_per_epoch` to use the data's length"))
     if epochs is not None:
+        if ipe is None and "data" not in recipe.declared:
+            return  # the missing data is the error (E113)
         if ipe is None:
             ctx.report(error("E112", "cannot tell how many iterations an epoch has",
                              train.get("epochs").span,

@@ -1,0 +1,7 @@
+# expect: E001@7:29
+recipe colon_argument
+train { epochs = 12  iters_per_epoch = 8 }
+model = mlp()
+data = synthetic_images(n = 512, batch = 64)
+optimizer SGD(lr = 0.1)
+hook CheckpointHook(interval: 1ep)

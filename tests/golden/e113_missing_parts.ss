@@ -1,0 +1,3 @@
+# expect: E113@1:1 E113@1:1 E113@1:1
+recipe missing_parts
+train { iters = 100 }

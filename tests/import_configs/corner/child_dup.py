@@ -1,0 +1,1 @@
+_base_ = ['base_sgd.py', 'base_dup.py']

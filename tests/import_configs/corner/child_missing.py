@@ -1,0 +1,4 @@
+_base_ = [
+    'base_sgd.py',
+    'no_such_base.py',
+]
