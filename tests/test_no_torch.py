@@ -101,3 +101,35 @@ def test_plain_import_of_the_compiler_is_light():
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_render_never_imports_torch(tmp_path):
+    """`render` needs numpy (and matplotlib for images) but never torch."""
+    code = f"""
+        import importlib.abc, sys
+
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "torch":
+                    raise ImportError(name + " is blocked")
+                return None
+
+        sys.meta_path.insert(0, Block())
+
+        from click.testing import CliRunner
+        from sspec.cli import main
+
+        runner = CliRunner()
+        example = {str(EXAMPLES / "mae_vit_tiny.ss")!r}
+        out = {str(tmp_path / "chart.png")!r}
+        for args in (["render", example, "--format", "csv"], ["render", example, "-o", out],
+                     ["render", example]):
+            result = runner.invoke(main, args)
+            assert result.exit_code == 0, (args, result.output, result.exception)
+        assert "torch" not in sys.modules
+        print("ok")
+    """
+    proc = run(code, env_extra={"MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+    assert (tmp_path / "chart.png").stat().st_size > 10_000

@@ -95,6 +95,6 @@ def terminal_report(result: ScheduleValues, title: str, width: int) -> str:
 
 
 def save_image(result: ScheduleValues, title: str, path: str, fmt_: str) -> None:
-    from .chart import save
+    from .image import save
 
     save(result, title, path, fmt_)
