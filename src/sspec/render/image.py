@@ -31,7 +31,7 @@ def envelope(values: np.ndarray, points: int = _MAX_POINTS) -> tuple[np.ndarray,
 
 def figure(result, title: str):
     from matplotlib.figure import Figure
-    from matplotlib.ticker import EngFormatter
+    from matplotlib.ticker import EngFormatter, FuncFormatter
 
     from . import scheduled
 
@@ -51,7 +51,9 @@ def figure(result, title: str):
         ax.set_ylabel(target)
         ax.set_xlim(0, n)
         ax.grid(True, alpha=0.25, linewidth=0.6)
-        ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
+        # values in their own digits (`3.75e-05`), never a shared offset that
+        # would collide with the epoch axis above
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         if len(curves) > 1:
