@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .diagnostics import Diagnostic, Severity, TextRenderer, render_json, summary
+from .diagnostics import Diagnostic, Severity, TextRenderer, render_json
 
 SET_HELP = "Override a value before checking, e.g. `train.epochs=100` (repeatable)."
 

@@ -18,8 +18,7 @@ from ..diagnostics import Diagnostic, Span, error
 from ..grammar.parser import unquote
 from ..registry import suggest
 from . import ast
-from .values import END, INVALID, UNITS, CallValue, Duration, End, Symbol, Invalid, \
-    contains_invalid, type_word
+from .values import END, INVALID, UNITS, CallValue, Duration, End, Symbol, type_word
 
 # Numbers past these bounds are surely mistakes, and would make later
 # arithmetic slow (huge ints) or meaningless (inf).

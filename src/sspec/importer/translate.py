@@ -1053,7 +1053,7 @@ class Translator:
             if _family(stype) in ("Linear", "Poly", "Constant"):
                 self.error("E615", f"`{stype}` ends at {_num(end_value)}{unit}, after training "
                            f"ends ({_num(train_end)}{unit})", self.span(s, "end"),
-                           notes=[f"its values depend on its end, so it cannot be cut at the end "
+                           notes=["its values depend on its end, so it cannot be cut at the end "
                                   "of training"],
                            help="set `end` to the end of training in the config if that is "
                                 "what is meant")
