@@ -58,8 +58,8 @@ import uuid
 import warnings
 from pathlib import Path
 
-import torch
 import mmengine
+import torch
 from mmengine import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
@@ -71,7 +71,7 @@ FIXTURES = HERE / "fixtures_imports"
 MAX_ITERS = 2000
 
 sys.path.insert(0, str(HERE))
-from record_mmengine import _read, _rle  # noqa: E402  (the same helpers)
+from record_mmengine import _read, _rle  # the same helpers
 
 warnings.filterwarnings("ignore")
 
@@ -86,20 +86,20 @@ CASES = [
     ("densecl_200e_ipe10", "mmselfsup/densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py", 10,
      "MMSelfSup DenseCL: SGD, cosine stepped once an epoch"),
     ("simsiam_200e_ipe7", "mmselfsup/simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py", 7,
-     "MMSelfSup SimSiam: lr from a config variable; the predictor's fix_lr group is "
-     "not recorded (SimSiamHook's)"),
+     ("MMSelfSup SimSiam: lr from a config variable; the predictor's fix_lr group is "
+      "not recorded (SimSiamHook's)")),
     ("simsiam_100e_ipe13", "mmselfsup/simsiam/simsiam_resnet50_8xb32-coslr-100e_in1k.py", 13,
      "MMSelfSup SimSiam, 100 epochs: the child replaces param_scheduler and train_cfg"),
     ("retinanet_1x_ipe50", "mmdet/retinanet/retinanet_r50_fpn_1x_coco.py", 50,
      "MMDetection schedule_1x: the 500-iteration warm-up runs past the epoch-8 milestone"),
     ("retinanet_1x_ipe42", "mmdet/retinanet/retinanet_r50_fpn_1x_coco.py", 42,
-     "MMDetection schedule_1x: the shortest epoch that fits the warm-up (12 x 42 = 504); "
-     "both milestones fall inside the warm-up"),
+     ("MMDetection schedule_1x: the shortest epoch that fits the warm-up (12 x 42 = 504); "
+      "both milestones fall inside the warm-up")),
     ("retinanet_1x_ipe160", "mmdet/retinanet/retinanet_r50_fpn_1x_coco.py", 160,
      "MMDetection schedule_1x: the warm-up ends inside epoch 4"),
     ("mae_finetune_100e_ipe9", "mmpretrain/mae/benchmarks/vit-base-p16_8xb128-coslr-100e_in1k.py", 9,
-     "MMPretrain MAE fine-tuning: converted warm-up and cosine with T_max and eta_min "
-     "(the layer-decay constructor leaves the default group alone)"),
+     ("MMPretrain MAE fine-tuning: converted warm-up and cosine with T_max and eta_min "
+      "(the layer-decay constructor leaves the default group alone)")),
 ]
 
 

@@ -165,8 +165,9 @@ def compute(plan: Mapping[str, Any], exact: bool = True) -> ScheduleValues:
         schedulers = _schedulers(target, phases, timeline)
         cache: dict[tuple, np.ndarray] = {}
         for index, (owner, base) in enumerate(zip(owners, bases)):
-            if owner is not None and target == "lr" and owner.settings.get("fixed_lr"):
-                curve = np.full(iters, float(base))
+            if not schedulers or (owner is not None and target == "lr"
+                                  and owner.settings.get("fixed_lr")):
+                curve = np.full(iters, float(base))  # unscheduled: constant
             else:
                 curve = _curve(target, schedulers, base, index, timeline, cache, exact)
             if owner is None:

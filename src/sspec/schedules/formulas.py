@@ -102,8 +102,11 @@ def _cos_ratio(step: np.ndarray, period: float) -> np.ndarray:
     lo = int(step.min()) - 1
     j = _float(np.arange(lo, int(step.max()) + 1, dtype=np.int64))
     one_plus_cos = 1 + np.cos(math.pi * j / period)
-    num = one_plus_cos[step - lo]
-    den = one_plus_cos[step - 1 - lo]
+    if len(step) == len(j) - 1:  # consecutive steps (the usual case): views, no gathers
+        num, den = one_plus_cos[1:], one_plus_cos[:-1]
+    else:
+        num = one_plus_cos[step - lo]
+        den = one_plus_cos[step - 1 - lo]
     if np.any(den == 0):
         raise ScheduleError("the cosine formula divides by zero (MMEngine raises "
                             "ZeroDivisionError): check T_max / periods")
@@ -189,6 +192,11 @@ def cosine_annealing(st: Steps, args: Mapping[str, Any], zero_stays: bool = Fals
         kind[rest], c[rest] = SET, 0.0
         return kind, a, c
     k = st.k
+    if len(k) and k[-1] < period + 1 and k[0] == 0:
+        # No step reaches the far side of the cosine (k = T + 1 + 2mT), so
+        # every step after the first is multiplicative: slices, not masks.
+        kind[1:], a[1:], c[1:] = MUL, _cos_ratio(k[1:], period), eta_min
+        return kind, a, c
     half = (k != 0) & (np.remainder(k - 1 - period, 2 * period) == 0)
     kind[half] = ADD
     c[half] = (st.base - eta_min) * (1 - math.cos(math.pi / period)) / 2
