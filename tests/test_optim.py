@@ -12,14 +12,22 @@ import types
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
+from helpers import EXAMPLES, plan_of
+from torch import nn
 
-from helpers import EXAMPLES, plan_of  # noqa: E402
-from sspec.registry.optimizers import TORCH  # noqa: E402
-from sspec.runtime.optim import (LARS, BuiltOptimizer, Lamb, OptimizerBuildError,  # noqa: E402
-                                 ParamRuleError, abbreviate, build_optimizer, layer_ids,
-                                 param_table)
-from sspec.schedules import compute  # noqa: E402
+from sspec.registry.optimizers import TORCH
+from sspec.runtime.optim import (
+    LARS,
+    BuiltOptimizer,
+    Lamb,
+    OptimizerBuildError,
+    ParamRuleError,
+    abbreviate,
+    build_optimizer,
+    layer_ids,
+    param_table,
+)
+from sspec.schedules import compute
 
 # ------------------------------------------------------------------ models
 
@@ -199,8 +207,12 @@ def test_optimizer_keys_set_by_rules_go_into_the_group():
 
 
 def _check_against_schedules(p: dict, model: nn.Module) -> BuiltOptimizer:
+    """Each group's base values are the schedules' values of its group before
+    any scheduler acts (the Plan without schedules: constant curves), and the
+    scheduled curves exist for every group the schedules know."""
     built = build_optimizer(p, model)
-    res = compute(p)
+    scheduled = compute(p)
+    res = compute({**p, "schedules": {}})
     for tg, info in zip(built.optimizer.param_groups, built.groups):
         name = info["schedule_group"]
         group = None if name == "default" else name
@@ -212,6 +224,9 @@ def _check_against_schedules(p: dict, model: nn.Module) -> BuiltOptimizer:
             assert tg["weight_decay"] == res.curve("weight_decay", group)[0], info["name"]
         if "momentum" in tg and "momentum" in res.values:
             assert tg["momentum"] == res.curve("momentum", group)[0], info["name"]
+        if "betas" in tg and "momentum" in res.values:
+            assert tg["betas"][0] == res.curve("momentum", group)[0], info["name"]
+        assert len(scheduled.curve("lr", group)) == scheduled.iterations
     return built
 
 
@@ -235,17 +250,17 @@ def test_group_names_and_base_values_equal_the_schedules_simsiam_example():
     p = compile_source(text, "simsiam_digits.ss").plan
     built = _check_against_schedules(p, ConvNet())
     g = groups_by_name(built)
-    assert g["line 17"]["fixed_lr"] and all(n.startswith("predictor.")
-                                            for n in g["line 17"]["params"])
+    assert g["line 18"]["fixed_lr"] and all(n.startswith("predictor.")
+                                            for n in g["line 18"]["params"])
     res = compute(p)
-    assert (res.curve("lr", "line 17") == g["line 17"]["lr"]).all()   # fixed
+    assert (res.curve("lr", "line 18") == g["line 18"]["lr"]).all()   # fixed
     assert res.curve("lr")[-1] < g["default"]["lr"]                    # scheduled
 
 
 @pytest.mark.parametrize("optimizer, rules", [
     ("SGD(lr = 0.1, momentum = 0.9, weight_decay = 1e-4)",
-     'params bias, norm { decay_mult = 0 }\nparams "fc.*" { lr_mult = 10  momentum = 0.5 }\n'
-     'params dwconv { weight_decay = 0.01  lr = 0.3 }'),
+     ('params bias, norm { decay_mult = 0 }\nparams "fc.*" { lr_mult = 10  momentum = 0.5 }\n'
+      'params dwconv { weight_decay = 0.01  lr = 0.3 }')),
     ("AdamW(lr = 1e-3, weight_decay = 0.05, betas = (0.9, 0.95))",
      'params flat { decay_mult = 0 }\nparams "predictor.*" { lr_mult = 0.1 }'),
     ("LARS(lr = 4.8, momentum = 0.9, weight_decay = 1e-6)",
@@ -355,7 +370,7 @@ def test_layer_ids_of_vit_like_names():
     assert ids["patch_embed.weight"] == ids["patch_embed.bias"] == 0
     assert ids["blocks.0.attn.weight"] == 1 and ids["blocks.2.mlp.2.bias"] == 3
     assert ids["norm.weight"] == ids["head.bias"] == 4
-    # the default blocks glob is MMPretrain's / MMSelfSup's `layers.{}`
+    # MMPretrain's / MMSelfSup's naming, `layers.{}`, given explicitly
     ids = layer_ids(["backbone.layers.11.ffn.weight", "backbone.ln1.weight"],
                     {"rate": 0.5, "layers": 12, "embed": [], "blocks": "*layers.{}.*"})
     assert ids == {"backbone.layers.11.ffn.weight": 12, "backbone.ln1.weight": 13}
@@ -412,9 +427,13 @@ def test_layer_decay_with_too_few_layers_is_an_error():
     p = plan("AdamW(lr = 1e-3) {\n    layer_decay(rate = 0.5, layers = 6, blocks = \"blocks.{}.*\")\n}")
     built = build_optimizer(p, TinyViT(depth=4))
     assert any("block(s) 4, 5" in w.message for w in built.warnings)
-    p = plan("AdamW(lr = 1e-3) {\n    layer_decay(rate = 0.5, layers = 4)\n}")
+    p = plan("AdamW(lr = 1e-3) {\n    layer_decay(rate = 0.5, layers = 4, "
+             "blocks = \"*layers.{}.*\")\n}")
     built = build_optimizer(p, TinyViT(depth=4))
     assert any("no parameter matches the blocks glob" in w.message for w in built.warnings)
+    # the default glob is sspec's own naming, `blocks.{}`: no warning
+    p = plan("AdamW(lr = 1e-3) {\n    layer_decay(rate = 0.5, layers = 4)\n}")
+    assert not build_optimizer(p, TinyViT(depth=4)).warnings
 
 
 # ------------------------------------------------------------------ meta device, table
@@ -460,7 +479,10 @@ def test_param_table_builds_the_plans_model_on_the_meta_device(monkeypatch):
     assert any(line.startswith("line 22 | ") for line in lines)
     assert "layers.{0-1}.attn.weight" in table
     assert "3.75e-05" in table
-    assert lines[-1] == "33 parameter tensors (2,042 values) in 2 groups"
+    model = TinyViT(depth=2, blocks="layers")
+    count = len(list(model.parameters()))
+    numel = sum(q.numel() for q in model.parameters())
+    assert lines[-1] == f"{count} parameter tensors ({numel:,} values) in 2 groups"
 
 
 def test_table_shows_flags_and_wraps_long_parameter_lists():
@@ -469,7 +491,7 @@ def test_table_shows_flags_and_wraps_long_parameter_lists():
                    'params "predictor.*" { fixed_lr = true  momentum = 0.5 }')
     table = build_optimizer(p, ConvNet()).table(width=80)
     assert all(len(line) <= 80 for line in table.splitlines()[:-1])
-    assert "lars_exclude" in table and "fixed_lr, momentum=0.5" in table
+    assert "lars_exclude" in table and "fixed_lr" in table and "momentum=0.5" in table
     row = next(line for line in table.splitlines() if line.startswith("line 6 "))
     assert "| 0.3 " in row and "| 0 " in row
 

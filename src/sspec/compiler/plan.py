@@ -74,7 +74,8 @@ def _optimizer(ctx: Context, opt: ast.Optimizer | None) -> dict | None:
     } for rule in opt.rules]
     decay = opt.layer_decay
     out["layer_decay"] = None if decay is None else _json(
-        {**schema_defaults(LAYER_DECAY_SCHEMA), **ctx.args.get(id(decay), {})}, ctx.timeline)
+        {**schema_defaults(LAYER_DECAY_SCHEMA), **ctx.args.get(id(decay), {}),
+         "line": decay.span.line}, ctx.timeline)
     return out
 
 

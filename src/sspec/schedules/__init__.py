@@ -288,10 +288,15 @@ def _groups(optimizer: Mapping[str, Any] | None) -> list[Group]:
     for rule in optimizer.get("rules") or []:
         key = json.dumps(rule.get("settings") or {}, sort_keys=True)
         merged.setdefault(key, []).append(rule)
-    out = []
+    out, taken = [], set()
     for rules in merged.values():
         lines = tuple(r["line"] for r in rules)
         name = f"line {lines[0]}" if len(lines) == 1 else "lines " + ", ".join(map(str, lines))
+        base, n = name, 1
+        while name in taken:  # two rules written on one line
+            n += 1
+            name = f"{base} ({n})"
+        taken.add(name)
         selectors = tuple(s for r in rules for s in r.get("selectors", ()))
         out.append(Group(name, lines, selectors, dict(rules[0].get("settings") or {})))
     return out

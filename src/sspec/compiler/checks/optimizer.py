@@ -43,7 +43,7 @@ LAYER_DECAY_SCHEMA = {
         "embed": {"type": "array", "items": {"type": "string"},
                   "default": ["*cls_token", "*pos_embed", "*mask_token", "*patch_embed*"],
                   "description": "globs of parameters in layer 0"},
-        "blocks": {"type": "string", "pattern": "\\{\\}", "default": "*layers.{}.*",
+        "blocks": {"type": "string", "pattern": "\\{\\}", "default": "*blocks.{}.*",
                    "description": "glob of block parameters; `{}` stands for the block "
                                   "index i, which is layer i + 1"},
     },

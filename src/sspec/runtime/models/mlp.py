@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -19,7 +21,7 @@ class MLP(Classifier):
         dims = [in_dim] + [hidden] * (depth - 1)
         # a ModuleList, not a Sequential with ReLUs in it, so that the linear
         # layers are numbered 0, 1, 2 ... (`*layers.{}.*` for layer decay)
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims, dims[1:]))
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
         self.head = nn.Linear(dims[-1], num_classes)
         self.feat_dim = dims[-1]
 

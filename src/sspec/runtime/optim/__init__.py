@@ -9,13 +9,32 @@ from `params` rules and layer-wise lr decay (see builder.py).
 
 from __future__ import annotations
 
-from .builder import (BuiltOptimizer, OptimizerBuildError, ParamRuleError, RuleProblem,
-                      build_model_on_meta, build_optimizer, layer_ids, param_table,
-                      resolve_optimizer)
+from .builder import (
+                      BuiltOptimizer,
+                      OptimizerBuildError,
+                      ParamRuleError,
+                      RuleProblem,
+                      build_model_on_meta,
+                      build_optimizer,
+                      layer_ids,
+                      param_table,
+                      resolve_optimizer,
+)
 from .lamb import Lamb
 from .lars import LARS
 from .table import abbreviate
 
-__all__ = ["build_optimizer", "param_table", "build_model_on_meta", "BuiltOptimizer",
-           "ParamRuleError", "OptimizerBuildError", "RuleProblem", "resolve_optimizer",
-           "layer_ids", "abbreviate", "LARS", "Lamb"]
+__all__ = [
+                      "LARS",
+                      "BuiltOptimizer",
+                      "Lamb",
+                      "OptimizerBuildError",
+                      "ParamRuleError",
+                      "RuleProblem",
+                      "abbreviate",
+                      "build_model_on_meta",
+                      "build_optimizer",
+                      "layer_ids",
+                      "param_table",
+                      "resolve_optimizer",
+]

@@ -73,15 +73,24 @@ import importlib
 import inspect
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["build_optimizer", "param_table", "BuiltOptimizer", "ParamRuleError",
-           "OptimizerBuildError", "RuleProblem", "resolve_optimizer", "layer_ids",
-           "selector_text"]
+__all__ = [
+    "BuiltOptimizer",
+    "OptimizerBuildError",
+    "ParamRuleError",
+    "RuleProblem",
+    "build_optimizer",
+    "layer_ids",
+    "param_table",
+    "resolve_optimizer",
+    "selector_text",
+]
 
 # Keys of a `params` rule that are not param-group keys of the optimizer.
 SPECIAL_KEYS = ("lr_mult", "decay_mult", "lr", "weight_decay", "fixed_lr", "lars_exclude")
@@ -320,7 +329,7 @@ def _layers(names: list[str], decay: Mapping[str, Any]) -> dict[str, tuple[int, 
     """name -> (layer id, block index or None)."""
     layers = int(decay["layers"])
     embed = list(decay.get("embed") or [])
-    blocks = re.compile(_glob_regex(decay.get("blocks") or "*layers.{}.*", "{}"), re.S)
+    blocks = re.compile(_glob_regex(decay.get("blocks") or "*blocks.{}.*", "{}"), re.DOTALL)
     out: dict[str, tuple[int, int | None]] = {}
     for name in names:
         if any(fnmatch.fnmatchcase(name, g) for g in embed):

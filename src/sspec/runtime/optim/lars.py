@@ -24,7 +24,8 @@ bit for bit, without a host synchronization per parameter.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 from torch.optim.optimizer import Optimizer

@@ -10,7 +10,8 @@ parameter names.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _INT = re.compile(r"\d+")
 
@@ -119,16 +120,16 @@ def _value(value: Any) -> str:
     return _number(value)
 
 
-def _flags(group: dict) -> str:
+def _flags(group: dict) -> list[str]:
     flags = []
     if group.get("fixed_lr"):
         flags.append("fixed_lr")
     if group.get("lars_exclude"):
         flags.append("lars_exclude")
-    if group.get("layer_id") is not None:
+    if group.get("layer_id") is not None and group.get("lr_scale") != 1:
         flags.append(f"lr x{_number(group['lr_scale'])}")
     flags += [f"{k}={_value(v)}" for k, v in (group.get("options") or {}).items()]
-    return ", ".join(flags)
+    return flags
 
 
 def _wrap(items: list[str], width: int, indent: int) -> list[str]:
@@ -149,35 +150,52 @@ def _wrap(items: list[str], width: int, indent: int) -> list[str]:
 
 def format_table(groups: list[dict], width: int = 100) -> str:
     """A fixed-width table, one row per param group (see the module doc), and
-    a line of totals."""
+    a line of totals. The params and flags columns wrap to keep lines within
+    `width` where they can."""
     headers = ["group", "params", "lr", "weight_decay", "flags"]
-    rows = []
-    for g in groups:
-        rows.append([g["name"], "", _number(g.get("lr")), _number(g.get("weight_decay")),
-                     _flags(g)])
-    fixed = [max([len(h)] + [len(r[c]) for r in rows]) for c, h in enumerate(headers)]
-    params_width = max(30, width - sum(fixed) - 3 * 4)
-    cells = []
+    heads = [[g["name"], _number(g.get("lr")), _number(g.get("weight_decay"))] for g in groups]
+    names = []
     for g in groups:
         count = f"{len(g['params'])}:"
         items = abbreviate(g["params"])
         if items:
             items[0] = f"{count} {items[0]}"
-        cells.append(_wrap(items, params_width, len(count) + 1) or ["0"])
-    fixed[1] = max([len(headers[1])] + [len(line) for lines in cells for line in lines])
+        names.append((items, len(count) + 1))
+    flags = [_flags(g) for g in groups]
+
+    fixed = [max([len(headers[c])] + [len(h[k]) for h in heads])
+             for k, c in enumerate((0, 2, 3))]
+    room = width - sum(fixed) - 3 * 4
+    natural_params = max([len(headers[1])] + [len(", ".join(i)) for i, _ in names])
+    natural_flags = max([len(headers[4])] + [len(", ".join(f)) for f in flags])
+    if natural_params + natural_flags <= room:
+        params_width, flags_width = natural_params, natural_flags
+    else:
+        longest = max([len(headers[4])] + [len(x) + 1 for f in flags for x in f])
+        flags_width = min(natural_flags, max(longest, room // 3))
+        params_width = max(20, room - flags_width)
+
+    table_rows = []
+    for head, (items, indent), flag in zip(heads, names, flags):
+        params_lines = _wrap(items, params_width, indent) or ["0"]
+        flag_lines = _wrap(flag, flags_width, 0) or [""]
+        for k in range(max(len(params_lines), len(flag_lines))):
+            first = k == 0
+            table_rows.append([head[0] if first else "",
+                               params_lines[k] if k < len(params_lines) else "",
+                               head[1] if first else "", head[2] if first else "",
+                               flag_lines[k] if k < len(flag_lines) else ""])
+    widths = [fixed[0], 0, fixed[1], fixed[2], 0]
+    widths[1] = max([len(headers[1])] + [len(r[1]) for r in table_rows])
+    widths[4] = max([len(headers[4])] + [len(r[4]) for r in table_rows])
 
     def line_of(values: list[str]) -> str:
-        return " | ".join(v.ljust(w) for v, w in zip(values, fixed)).rstrip()
+        return " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
-    out = [line_of(headers), "-+-".join("-" * w for w in fixed)]
-    for row, lines in zip(rows, cells):
-        for k, text in enumerate(lines):
-            values = row[:] if k == 0 else ["", "", "", "", ""]
-            values[1] = text
-            out.append(line_of(values))
+    out = [line_of(headers), "-+-".join("-" * w for w in widths)]
+    out += [line_of(r) for r in table_rows]
     total = sum(len(g["params"]) for g in groups)
     numel = sum(g.get("numel", 0) for g in groups)
     out.append(f"{total} parameter tensors ({numel:,} values) in {len(groups)} "
                f"group{'s' if len(groups) != 1 else ''}")
     return "\n".join(out) + "\n"
-
