@@ -49,6 +49,8 @@ from .formulas import ADD, IDENT, MUL, Family, ScheduleError, Steps
 
 _SCALAR_RUN = 8         # runs this short are stepped with Python floats
 _MAX_STEPPED = 4_096    # with exact=False, longer stretches of short runs use _scan
+_GUESS_MIN, _GUESS_MAX = 1_024, 1 << 15     # _shifted's guessed stretches
+_BURST_MIN, _BURST_MAX = 256, 1 << 14       # _shifted's stepped bursts
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,18 @@ def step_times(s: Scheduler, tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
         last, scale = tl.iters - 1, 1
     if not s.family.constructs:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    g = np.arange(s.begin, min(s.end, last + 1), dtype=np.int64)
-    return g * scale, g - s.begin
+    k = np.arange(0, max(0, min(s.end, last + 1) - s.begin), dtype=np.int64)
+    if scale == 1:
+        t = k + s.begin if s.begin else k
+    else:
+        t = (k + s.begin) * scale
+    return t, k
 
 
 def events(schedulers: list[Scheduler], bases: list[float], group: int, tl: Timeline):
     """Every update of one group, in MMEngine's order: (t, kind, a, c)."""
     n_sched = len(schedulers) + 1
-    parts = []
+    parts, ends = [], []
     for s, base in zip(schedulers, bases):
         t, k = step_times(s, tl)
         if not len(k):
@@ -102,18 +108,37 @@ def events(schedulers: list[Scheduler], bases: list[float], group: int, tl: Time
         except ScheduleError as exc:
             raise ScheduleError(f"{s.name} (line {s.line}): {exc}", line=s.line) from None
         keep = kind != IDENT
-        t, kind, a, c = t[keep], kind[keep], a[keep], c[keep]
+        m = int(np.count_nonzero(keep))
+        if m == 0:
+            continue
+        if m < len(keep):
+            first = int(keep.argmax())
+            if keep[first:first + m].all():   # one stretch (e.g. all but the first step)
+                t, kind, a, c = (x[first:first + m] for x in (t, kind, a, c))
+            else:
+                idx = np.flatnonzero(keep)
+                t, kind, a, c = t[idx], kind[idx], a[idx], c[idx]
+        parts.append((s, t, kind, a, c))
         # Ties at one t: construction (t = 0) in list order; later per-iter first.
-        rank = s.index + np.where(t == 0, 0, n_sched if s.per_epoch else 0)
-        parts.append((t * (2 * n_sched) + rank, t, kind, a, c))
+        # Within a scheduler t increases, so does the key.
+        ends.append((_key(int(t[0]), s, n_sched), _key(int(t[-1]), s, n_sched)))
     if not parts:
         empty = np.empty(0)
         return np.empty(0, np.int64), np.empty(0, np.int8), empty, empty
-    key, t, kind, a, c = (np.concatenate(x) for x in zip(*parts))
-    if len(key) > 1 and not np.all(key[1:] > key[:-1]):
+    if len(parts) == 1:
+        return parts[0][1:]
+    t, kind, a, c = (np.concatenate(x) for x in list(zip(*parts))[1:])
+    if any(ends[i][1] >= ends[i + 1][0] for i in range(len(ends) - 1)):
+        key = np.concatenate([p[1] * (2 * n_sched) + p[0].index
+                              + np.where(p[1] == 0, 0, n_sched if p[0].per_epoch else 0)
+                              for p in parts])
         order = np.argsort(key, kind="stable")
         t, kind, a, c = t[order], kind[order], a[order], c[order]
     return t, kind, a, c
+
+
+def _key(t: int, s: Scheduler, n_sched: int) -> int:
+    return t * (2 * n_sched) + s.index + (n_sched if t != 0 and s.per_epoch else 0)
 
 
 def chain(v0: float, kind: np.ndarray, a: np.ndarray, c: np.ndarray,
@@ -129,13 +154,20 @@ def chain(v0: float, kind: np.ndarray, a: np.ndarray, c: np.ndarray,
     if n == 0:
         return out
     # Runs: maximal stretches of one shape (and one eta_min for MUL).
-    change = (kind[1:] != kind[:-1]) | ((kind[1:] == MUL) & (c[1:] != c[:-1]))
-    starts = np.flatnonzero(np.r_[True, change])
-    ends = np.r_[starts[1:], n]
+    change = kind[1:] != kind[:-1]
+    change |= (c[1:] != c[:-1]) & (kind[1:] == MUL)
+    starts = np.empty(int(np.count_nonzero(change)) + 1, np.int64)
+    starts[0] = 0
+    np.add(np.flatnonzero(change), 1, out=starts[1:])
+    ends = np.append(starts[1:], n)
     # Stretches of short runs (stacked schedulers updating in turn) go together.
     long = (ends - starts) > _SCALAR_RUN
-    cut = np.flatnonzero(np.r_[True, long[1:] | long[:-1]])
-    pieces = zip(starts[cut].tolist(), np.r_[starts[cut[1:]], n].tolist(), long[cut].tolist())
+    cut_at = np.empty(len(long), bool)
+    cut_at[0] = True
+    np.logical_or(long[1:], long[:-1], out=cut_at[1:])
+    cut = np.flatnonzero(cut_at)
+    pieces = zip(starts[cut].tolist(), np.append(starts[cut[1:]], n).tolist(),
+                 long[cut].tolist())
     v = float(v0)
     for lo, hi, is_long in pieces:
         k, s = kind[lo], float(c[lo])
@@ -145,20 +177,30 @@ def chain(v0: float, kind: np.ndarray, a: np.ndarray, c: np.ndarray,
             else:
                 out[lo:hi] = _scan(v, kind[lo:hi], a[lo:hi], c[lo:hi])
         elif k == MUL and s != 0 and exact:
-            out[lo:hi] = _shifted(v, a[lo:hi], s)
+            _shifted(v, a[lo:hi], s, out=out[lo:hi])
         elif k == MUL:
             # Sequential products: for s == 0, MMEngine's `value * ratio` exactly.
-            u = np.multiply.accumulate(np.r_[v - s, a[lo:hi]])[1:]
-            out[lo:hi] = u + s if s != 0 else u
+            _accumulate(np.multiply, v - s, a[lo:hi], out[lo:hi])
+            if s != 0:
+                out[lo:hi] += s
         elif k == ADD:
-            out[lo:hi] = np.add.accumulate(np.r_[v, c[lo:hi]])[1:]
+            _accumulate(np.add, v, c[lo:hi], out[lo:hi])
         else:  # SET
             out[lo:hi] = c[lo:hi]
         v = float(out[hi - 1])
     return out
 
 
-def _shifted(v0: float, r: np.ndarray, s: float) -> np.ndarray:
+def _accumulate(op: np.ufunc, first: float, x: np.ndarray, out: np.ndarray) -> None:
+    """out = op.accumulate([first, *x])[1:], sequentially, as stepping does."""
+    buf = np.empty(len(x) + 1)
+    buf[0] = first
+    buf[1:] = x
+    op.accumulate(buf, out=buf)
+    out[:] = buf[1:]
+
+
+def _shifted(v0: float, r: np.ndarray, s: float, out: np.ndarray | None = None) -> np.ndarray:
     """`v <- r * (v - s) + s` for each ratio in r, bit for bit as stepping
     does, mostly vectorized.
 
@@ -167,31 +209,50 @@ def _shifted(v0: float, r: np.ndarray, s: float) -> np.ndarray:
     first place where that step disagrees with the guess, the guess is exact
     (by induction from the known start), and the step there is exact too.
     Where guesses keep failing early (MMEngine's `v - s` dropping bits every
-    few steps), step a growing burst in Python instead.
+    few steps), step a growing burst in Python instead. Writes into `out`
+    when given.
     """
     n = len(r)
-    out = np.empty(n)
-    pos, v, width, burst = 0, float(v0), 1024, 256
+    if out is None:
+        out = np.empty(n)
+    most = min(n, _GUESS_MAX)
+    prod = np.empty(most + 1)   # v - s, then the sequential products
+    check = np.empty(most)
+    differ = np.empty(most, bool)
+    pos, v, width, burst = 0, float(v0), _GUESS_MIN, _BURST_MIN
     while pos < n:
-        seg = r[pos:pos + width]
-        guess = np.multiply.accumulate(np.r_[v - s, seg])[1:] + s
-        check = seg * (np.r_[v, guess[:-1]] - s) + s
-        bad = np.flatnonzero(check != guess)
-        good = int(bad[0]) if len(bad) else len(seg)
-        out[pos:pos + good] = guess[:good]
-        if good < len(seg):
-            out[pos + good] = check[good]
-            good += 1
-        pos += good
+        w = min(width, n - pos)
+        seg = r[pos:pos + w]
+        u = prod[:w + 1]
+        u[0] = v - s
+        u[1:] = seg
+        np.multiply.accumulate(u, out=u)
+        guess = out[pos:pos + w]
+        np.add(u[1:], s, out=guess)
+        # One exact step from each guessed value: seg * (previous - s) + s.
+        chk = check[:w]
+        chk[0] = v - s
+        np.subtract(guess[:-1], s, out=chk[1:])
+        np.multiply(seg, chk, out=chk)
+        np.add(chk, s, out=chk)
+        bad = np.not_equal(chk, guess, out=differ[:w])
+        good = int(bad.argmax())
+        if not bad[good]:
+            good = w                      # the whole guess holds
+        else:
+            out[pos + good] = chk[good]   # exact: one step from an exact value
+        pos += min(good + 1, w)
         v = float(out[pos - 1])
-        if good >= len(seg):
-            width, burst = min(2 * width, 1 << 16), 256
-        elif good < len(seg) // 16:
+        if good >= w:
+            width, burst = min(2 * width, _GUESS_MAX), _BURST_MIN
+        elif good < w // 16:
             stop = min(n, pos + burst)
-            out[pos:stop] = _step(v, np.full(stop - pos, MUL, np.int8), r[pos:stop],
-                                  np.full(stop - pos, s))
-            pos, width, burst = stop, 1024, min(2 * burst, 1 << 14)
+            out[pos:stop] = list(accumulate(r[pos:stop].tolist(),
+                                            lambda v, r: r * (v - s) + s, initial=v))[1:]
+            pos, width, burst = stop, _GUESS_MIN, min(2 * burst, _BURST_MAX)
             v = float(out[pos - 1])
+        else:
+            width = _GUESS_MIN
     return out
 
 
@@ -238,11 +299,32 @@ def _scan(v0: float, kind: np.ndarray, a: np.ndarray, c: np.ndarray) -> np.ndarr
 
 def per_iteration(v0: float, t: np.ndarray, values: np.ndarray, iters: int) -> np.ndarray:
     """The value at each iteration: that after the last update at t <= i."""
+    if not len(t):
+        return np.full(iters, float(v0))
+    if len(t) > 1:
+        last = t[1:] != t[:-1]                     # the last update at each t
+        if not last.all():
+            last = np.append(last, True)
+            t, values = t[last], values[last]
+    m = len(t)
+    gaps = np.flatnonzero(np.diff(t) != 1) if m > 1 else np.empty(0, np.int64)
+    if len(gaps) <= max(64, iters >> 8):
+        # Few stretches of consecutive updates: slices.
+        out = np.empty(iters)
+        bounds = t.take(np.append(gaps, m - 1)).tolist()
+        nexts = t.take(gaps + 1).tolist() + [iters]
+        out[:int(t[0])] = v0
+        lo = 0
+        for g, hi_t, next_t in zip(np.append(gaps, m - 1).tolist(), bounds, nexts):
+            lo_t = hi_t - (g - lo)
+            out[lo_t:hi_t + 1] = values[lo:g + 1]
+            out[hi_t + 1:next_t] = values[g]
+            lo = g + 1
+        return out
     out_index = np.zeros(iters, np.int64)
-    if len(t):
-        last = np.r_[t[1:] != t[:-1], True]        # the last update at each t
-        out_index[t[last]] = np.arange(1, int(last.sum()) + 1)
-        np.maximum.accumulate(out_index, out=out_index)
-        table = np.r_[v0, values[last]]
-        return table[out_index]
-    return np.full(iters, float(v0))
+    out_index[t] = np.arange(1, m + 1)
+    np.maximum.accumulate(out_index, out=out_index)
+    table = np.empty(m + 1)
+    table[0] = v0
+    table[1:] = values
+    return table.take(out_index)

@@ -95,22 +95,29 @@ def _eta_min(args: Mapping[str, Any], base: float, default: float | None = 0.0) 
     return eta_min
 
 
-def _cos_ratio(step: np.ndarray, period: float) -> np.ndarray:
-    """(1 + cos(pi * s / T)) / (1 + cos(pi * (s - 1) / T)), as MMEngine writes it."""
+def _cos_ratio(step: np.ndarray, period: float, out: np.ndarray | None = None) -> np.ndarray:
+    """(1 + cos(pi * s / T)) / (1 + cos(pi * (s - 1) / T)), as MMEngine writes it
+    (into `out` when given)."""
     # cos(pi * j / T) once for every j in [min(s) - 1, max(s)]: the same
-    # argument, hence the same number, serves as s and as s - 1.
+    # argument, hence the same number, serves as s and as s - 1. Computed in
+    # place, with the same operations in the same order as `1 + cos(pi * j / T)`.
     lo = int(step.min()) - 1
-    j = _float(np.arange(lo, int(step.max()) + 1, dtype=np.int64))
-    one_plus_cos = 1 + np.cos(math.pi * j / period)
-    if len(step) == len(j) - 1:  # consecutive steps (the usual case): views, no gathers
+    # Whole numbers as float64 (a float arange is exact for them), as Python
+    # converts an int in `pi * j`.
+    one_plus_cos = np.arange(lo, int(step.max()) + 1, dtype=np.float64)
+    np.multiply(math.pi, one_plus_cos, out=one_plus_cos)
+    np.divide(one_plus_cos, period, out=one_plus_cos)
+    np.cos(one_plus_cos, out=one_plus_cos)
+    np.add(1, one_plus_cos, out=one_plus_cos)
+    if len(step) == len(one_plus_cos) - 1:  # consecutive steps (the usual case): views
         num, den = one_plus_cos[1:], one_plus_cos[:-1]
     else:
         num = one_plus_cos[step - lo]
         den = one_plus_cos[step - 1 - lo]
-    if np.any(den == 0):
+    if not den.all():
         raise ScheduleError("the cosine formula divides by zero (MMEngine raises "
                             "ZeroDivisionError): check T_max / periods")
-    return num / den
+    return np.divide(num, den, out=out)
 
 
 # ---------------------------------------------------------------- families
@@ -186,8 +193,8 @@ def _t_max(st: Steps, args: Mapping[str, Any]) -> float:
 def cosine_annealing(st: Steps, args: Mapping[str, Any], zero_stays: bool = False) -> Update:
     period = _t_max(st, args)
     eta_min = _eta_min(args, st.base)
-    kind, a, c = _update(len(st.k))
     if zero_stays and st.base == 0:           # MMPretrain's CosineAnnealingWeightDecay
+        kind, a, c = _update(len(st.k))
         rest = st.k != 0
         kind[rest], c[rest] = SET, 0.0
         return kind, a, c
@@ -195,8 +202,17 @@ def cosine_annealing(st: Steps, args: Mapping[str, Any], zero_stays: bool = Fals
     if len(k) and k[-1] < period + 1 and k[0] == 0:
         # No step reaches the far side of the cosine (k = T + 1 + 2mT), so
         # every step after the first is multiplicative: slices, not masks.
-        kind[1:], a[1:], c[1:] = MUL, _cos_ratio(k[1:], period), eta_min
+        n = len(k)
+        kind = np.full(n, MUL, np.int8)
+        kind[0] = IDENT
+        a = np.empty(n)
+        a[0] = 1.0
+        if n > 1:
+            _cos_ratio(k[1:], period, out=a[1:])
+        c = np.full(n, eta_min, dtype=np.float64)
+        c[0] = 0.0
         return kind, a, c
+    kind, a, c = _update(len(st.k))
     half = (k != 0) & (np.remainder(k - 1 - period, 2 * period) == 0)
     kind[half] = ADD
     c[half] = (st.base - eta_min) * (1 - math.cos(math.pi / period)) / 2
