@@ -174,6 +174,40 @@ def render(file, output, fmt, overrides) -> None:
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Where metrics, checkpoints and the summary go (default: runs/<recipe>).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--resume", is_flag=True,
+              help="Continue from the newest checkpoint in the work directory that loads.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+              help="Where to train (default: the recipe's `train.device`, auto: cuda if available).")
+def run(file, work_dir, overrides, resume, device) -> None:
+    """Train a recipe: metrics.jsonl, checkpoints and summary.json in the work directory."""
+    result, sources = _compile(file, overrides)
+    if result.diagnostics:
+        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
+    if not result.ok:
+        sys.exit(1)
+
+    from .runtime.loop import RunError, Runner
+    from .runtime.optim import OptimizerBuildError
+    from .schedules import ScheduleError
+
+    plan = result.plan
+    work = Path(work_dir) if work_dir else Path("runs") / plan["recipe"]
+    try:
+        # builds hooks, model, data and optimizer; nothing is written yet
+        runner = Runner(plan, work, device=device, resume=resume,
+                        log=lambda text: click.echo(text, err=True))
+        runner.run()
+    except (RunError, OptimizerBuildError, ScheduleError, ImportError, ValueError) as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"{file}: error: {line}", err=True)
+        sys.exit(1)
+
+
 @main.command(name="import")
 @click.argument("config", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
