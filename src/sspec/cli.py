@@ -7,6 +7,7 @@ so `sspec check` starts fast and never imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -191,17 +192,49 @@ def run(file, work_dir, overrides, resume, device) -> None:
     if not result.ok:
         sys.exit(1)
 
-    from .runtime.loop import RunError, Runner
-    from .runtime.optim import OptimizerBuildError
-    from .schedules import ScheduleError
-
     plan = result.plan
     work = Path(work_dir) if work_dir else Path("runs") / plan["recipe"]
-    try:
+    with _runtime_errors(file):
+        from .runtime.loop import Runner
+
         # builds hooks, model, data and optimizer; nothing is written yet
         runner = Runner(plan, work, device=device, resume=resume,
                         log=lambda text: click.echo(text, err=True))
         runner.run()
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def params(file, overrides) -> None:
+    """Show which parameters get which lr and weight decay, without training.
+
+    The model is built on torch's meta device: no memory, no weights."""
+    result, sources = _compile(file, overrides)
+    if result.diagnostics:
+        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
+    if not result.ok:
+        sys.exit(1)
+    with _runtime_errors(file):
+        from .runtime.optim import param_table
+
+        click.echo(param_table(result.plan))
+
+
+@contextlib.contextmanager
+def _runtime_errors(file: str):
+    """Errors found once the model is built, said like the compiler's, exit 1."""
+    from .runtime.loop import RunError
+    from .runtime.optim import OptimizerBuildError, ParamRuleError
+    from .schedules import ScheduleError
+
+    try:
+        yield
+    except ParamRuleError as exc:  # located at the rule
+        for problem in exc.problems:
+            click.echo(f"{file}:{problem.line}:1: error: {problem.message}"
+                       + (f"\n   = help: {problem.help}" if problem.help else ""), err=True)
+        sys.exit(1)
     except (RunError, OptimizerBuildError, ScheduleError, ImportError, ValueError) as exc:
         for line in str(exc).splitlines():
             click.echo(f"{file}: error: {line}", err=True)
