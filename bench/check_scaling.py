@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
 import subprocess
 import sys
@@ -169,13 +168,7 @@ def generate(phases: int, hooks: int) -> str:
     return "\n".join(out)
 
 
-def sspec_command() -> list[str]:
-    bindir = Path(sys.executable).parent
-    for name in ("sspec", "sspec.exe"):
-        script = bindir / name
-        if script.is_file() and os.access(script, os.X_OK):
-            return [str(script)]
-    return [sys.executable, "-m", "sspec"]
+from check_startup import sspec_command  # noqa: E402  (a sibling script in bench/)
 
 
 class _GcTimer:
