@@ -681,6 +681,17 @@ _TABLE = [
         _recipe("hook ema = EMAHook()", "hook ckpt = CheckpointHook(interval = 1ep) after ckpt"),
         _recipe("hook ema = EMAHook()", "hook ckpt = CheckpointHook(interval = 1ep) after ema"),
     ),
+    Code(
+        "W408", "a hook and a schedule write the same value",
+        "A hook declares what it writes while training (DenseCLHook sets the "
+        "model's `loss_lambda`, for instance), and a `schedule` of the same "
+        "target writes it too. Which value the model sees then depends on the "
+        "order of the two at every iteration, and the chart of the schedule no "
+        "longer shows what trains. Keep one writer: drop the schedule, or the hook.",
+        _recipe("schedule model.loss_lambda { [0ep, end)  LinearParamScheduler() }",
+                "hook DenseCLHook(start_iters = 100)", model="densecl()"),
+        _recipe("hook DenseCLHook(start_iters = 100)", model="densecl()"),
+    ),
     # ------------------------------------------------------------ optimizer
     Code(
         "E502", "unknown parameter class",

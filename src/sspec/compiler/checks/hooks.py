@@ -32,6 +32,7 @@ class _Entry:
 
 def check(ctx: Context) -> None:
     entries = _entries(ctx)
+    _check_writers(ctx, entries)
     edges = []                      # (u, v, data): u runs before v
     by_label = {e.label: i for i, e in enumerate(entries)}
     by_type: dict[str, list[int]] = {}
@@ -118,6 +119,24 @@ def _entries(ctx: Context) -> list[_Entry]:
                               comp.points if comp else HOOK_POINTS, hook, comp,
                               ctx.call_args(hook.call)))
     return entries
+
+
+def _check_writers(ctx: Context, entries: list[_Entry]) -> None:
+    """A value written both by a hook and by a schedule has two owners."""
+    schedules = {}
+    for schedule in ctx.recipe.schedules:
+        schedules.setdefault(schedule.target, schedule)
+    for e in entries:
+        if e.hook is None or e.component is None:
+            continue
+        for written in e.component.writes:
+            schedule = schedules.get(written)
+            if schedule is not None:
+                ctx.report(warning(
+                    "W408", f"`{e.label}` writes `{written}`, which `schedule {written}` "
+                    f"(line {schedule.span.line}) writes too", e.hook.call.name_span,
+                    notes=["the value the model sees would depend on which writes last"],
+                    help="keep one writer: drop the schedule or the hook"))
 
 
 def _reference_help(name: str, labels, types) -> str:
