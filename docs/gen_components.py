@@ -166,8 +166,10 @@ def component_section(group: list) -> list[str]:
     elif len(group) > 1:
         out += [f"- `{c.name}`: {' '.join(d[common:])}" for c, d in zip(group, docs)] + [""]
     if first.kind == "hook":
+        writes = (" Writes " + ", ".join(f"`{w}`" for w in first.writes) + "."
+                  if first.writes else "")
         out += [f"Default priority `{first.priority}` ({PRIORITIES[first.priority]}); hook "
-                "points: " + ", ".join(f"`{p}`" for p in first.points) + ".", ""]
+                "points: " + ", ".join(f"`{p}`" for p in first.points) + "." + writes, ""]
     out += arguments_table(first.schema)
     found = rules(first.schema)
     if found:
