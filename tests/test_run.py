@@ -324,3 +324,40 @@ def test_adamw_layer_decay_resume_is_bit_identical(tmp_path):
     ok(result)
     assert "iteration 3" in result.stderr
     assert (part / "metrics.jsonl").read_text() == (full / "metrics.jsonl").read_text()
+
+
+def test_sigkill_at_a_random_moment_then_resume_gives_the_same_metrics(tiny, tmp_path):
+    """The issue's promise, literally: a real process killed with SIGKILL (no
+    chance to clean up) at a moment chosen at random after its first
+    checkpoint, then `--resume`: the metrics equal an uninterrupted run's."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    recipe = tmp_path / "long.ss"
+    recipe.write_text(RECIPE.replace("epochs = 3", "epochs = 60"))  # 720 iterations
+    full = tmp_path / "full"
+    ok(run(recipe, full))
+
+    killed = tmp_path / "killed"
+    command = [sys.executable, "-m", "sspec", "run", str(recipe), "--work-dir", str(killed),
+               "--device", "cpu"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((killed / "checkpoints").glob("*.pt")):
+            assert proc.poll() is None, "the run ended before its first checkpoint"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(random.Random(os.getpid()).uniform(0.0, 0.15))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    done_before = len((killed / "metrics.jsonl").read_text().splitlines())
+
+    ok(run(recipe, killed, "--resume"))
+    assert (killed / "metrics.jsonl").read_text() == (full / "metrics.jsonl").read_text()
+    assert done_before < len(lines(full)), "the run finished before it was killed"
