@@ -456,7 +456,7 @@ def test_building_on_the_meta_device_allocates_no_storage():
 def test_param_table_builds_the_plans_model_on_the_meta_device(monkeypatch):
     seen = []
 
-    def build_model(spec):
+    def build_model(spec, uses=()):
         seen.append((spec["type"], torch.empty(1).device.type))
         return TinyViT(depth=2, blocks="layers")
 

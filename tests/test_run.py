@@ -361,3 +361,47 @@ def test_sigkill_at_a_random_moment_then_resume_gives_the_same_metrics(tiny, tmp
     ok(run(recipe, killed, "--resume"))
     assert (killed / "metrics.jsonl").read_text() == (full / "metrics.jsonl").read_text()
     assert done_before < len(lines(full)), "the run finished before it was killed"
+
+
+def test_user_hooks_and_models_come_from_use(tmp_path, monkeypatch):
+    """`use pkg.module` names and quoted `"module:callable"` components are
+    imported by `run` (and only by `run`)."""
+    package = tmp_path / "userlab"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "parts.py").write_text('''
+import json, torch
+from sspec.runtime.hooks.base import Hook
+from sspec.runtime.models.mlp import MLP
+
+
+class CountHook(Hook):
+    def __init__(self, out):
+        self.out, self.count = out, 0
+
+    def after_train_iter(self, runner):
+        self.count += 1
+
+    def after_run(self, runner):
+        with open(self.out, "w") as f:
+            json.dump(self.count, f)
+
+
+def small_mlp(hidden=16):
+    return MLP(in_dim=64, hidden=hidden, depth=2, num_classes=10)
+''')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    counts = tmp_path / "count.json"
+    recipe = tmp_path / "user.ss"
+    recipe.write_text(f'''use userlab.parts
+train {{ epochs = 1 }}
+model = small_mlp(hidden = 8)
+data = digits(batch = 128)
+optimizer SGD(lr = 0.1)
+hook CountHook(out = "{counts}")
+hook "userlab.parts:CountHook"(out = "{counts}.2")
+''')
+    ok(run(recipe, tmp_path / "work"))
+    assert json.loads(counts.read_text()) == 12
+    assert json.loads(Path(f"{counts}.2").read_text()) == 12
+    assert len(lines(tmp_path / "work")) == 12

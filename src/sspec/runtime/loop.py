@@ -19,7 +19,6 @@ Files in the work directory: `metrics.jsonl` (one line per iteration),
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import random
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..registry import HOOK_POINTS, lookup
+from ..registry import HOOK_POINTS
 from . import checkpoint as ckpt_io
 from .hooks.base import Hook
 
@@ -56,18 +55,16 @@ def build_hooks(plan: Mapping[str, Any]) -> dict[str, Hook]:
     """label -> hook instance, for every hook of the Plan. Raises RunError
     for a hook whose implementation cannot be loaded (all of them are
     reported at once)."""
+    from .resolve import implementation
+
     hooks, problems = {}, []
     for d in plan.get("hook_defs") or []:
         label, name = d["label"], d["type"]
-        comp = None if d.get("user") else lookup(name)
-        impl = comp.impl if comp is not None else name
-        module_name, _, attr = impl.partition(":")
         try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
+            cls = implementation(name, "hook", uses=plan.get("uses") or ())
+        except ImportError as exc:
             where = f" (line {d['line']})" if d.get("line") else ""
-            problems.append(f"hook `{name}`{where} has no implementation in this version "
-                            f"of sspec ({impl} does not exist)")
+            problems.append(f"hook `{name}`{where}: {exc}")
             continue
         try:
             hooks[label] = cls(**(d.get("args") or {}))
@@ -118,8 +115,9 @@ class Runner:
         self.device = resolve_device(device if device not in (None, "auto")
                                      else train.get("device", "auto"))
         self._seed_all(self.seed)
-        self.model = build_model(plan["model"]).to(self.device)
-        self.data = build_data(plan["data"], self.seed)
+        uses = plan.get("uses") or ()
+        self.model = build_model(plan["model"], uses).to(self.device)
+        self.data = build_data(plan["data"], self.seed, uses)
         self.ipe = int(train.get("iters_per_epoch") or self.data.iters_per_epoch)
         if self.ipe != self.data.iters_per_epoch:
             raise RunError(f"the recipe has {self.ipe} iterations per epoch (`iters_per_epoch`), "

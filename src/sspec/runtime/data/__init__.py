@@ -12,13 +12,13 @@ from __future__ import annotations
 import inspect
 from typing import Mapping
 
-from ..models.resolve import resolve
+from ..resolve import resolve
 from .source import DataSource, generator
 
 __all__ = ["DataSource", "build_data", "generator"]
 
 
-def build_data(spec: Mapping, seed: int = 0) -> DataSource:
+def build_data(spec: Mapping, seed: int = 0, uses=()) -> DataSource:
     """The data source of a Plan's `data` entry (`{"type", "user", "args"}`).
 
     The data's own `seed` argument (every built-in has one, default 0) decides
@@ -26,7 +26,7 @@ def build_data(spec: Mapping, seed: int = 0) -> DataSource:
     documents. `seed` here is only the fallback for a user data source whose
     arguments carry none but whose callable takes a `seed`.
     """
-    factory, args = resolve(spec, "data")
+    factory, args = resolve(spec, "data", uses)
     if "seed" not in args and _takes(factory, "seed"):
         args["seed"] = seed
     source = factory(**args)

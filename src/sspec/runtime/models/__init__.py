@@ -18,18 +18,18 @@ from typing import Mapping
 
 import torch
 
-from .resolve import resolve
+from ..resolve import resolve
 
 __all__ = ["build_model"]
 
 
-def build_model(spec: Mapping) -> torch.nn.Module:
+def build_model(spec: Mapping, uses=()) -> torch.nn.Module:
     """The model of a Plan's `model` entry (`{"type", "user", "args"}`).
 
     Respects the current default device, so `with torch.device("meta"):`
     builds a model without allocating its weights.
     """
-    factory, args = resolve(spec, "model")
+    factory, args = resolve(spec, "model", uses)
     model = factory(**args)
     if not isinstance(model, torch.nn.Module) or not callable(getattr(model, "train_step", None)):
         raise TypeError(

@@ -573,9 +573,9 @@ def build_model_on_meta(plan: Mapping[str, Any]) -> nn.Module:
         raise OptimizerBuildError("the recipe has no model")
     try:
         with torch.device("meta"):
-            return build_model(spec)
+            return build_model(spec, plan.get("uses") or ())
     except (NotImplementedError, RuntimeError):
-        return build_model(spec)
+        return build_model(spec, plan.get("uses") or ())
 
 
 def param_table(plan: Mapping[str, Any], model: nn.Module | None = None,
