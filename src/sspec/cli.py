@@ -49,6 +49,17 @@ def _compile(path: str, overrides: tuple[str, ...], plan: bool = True):
     return compile_source(text, path, list(overrides), plan=plan), sources
 
 
+def _checked_plan(path: str, overrides: tuple[str, ...]) -> dict:
+    """The Plan of a recipe; its diagnostics go to stderr, and a recipe with
+    errors ends the command with exit status 1 before anything else runs."""
+    result, sources = _compile(path, overrides)
+    if result.diagnostics:
+        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
+    if not result.ok:
+        sys.exit(1)
+    return result.plan
+
+
 def _renderer(sources: dict, stream) -> TextRenderer:
     return TextRenderer(sources, colour=stream.isatty())
 
@@ -95,12 +106,8 @@ def check(files, fmt, overrides, strict) -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 def compile_(file, output, overrides) -> None:
     """Check a recipe and print its Plan as JSON."""
-    result, sources = _compile(file, overrides)
-    if result.diagnostics:
-        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
-    if not result.ok:
-        sys.exit(1)
-    text = json.dumps(result.plan, indent=2) + "\n"
+    plan = _checked_plan(file, overrides)
+    text = json.dumps(plan, indent=2) + "\n"
     if output:
         _write_atomic(Path(output), text)
     else:
@@ -138,22 +145,18 @@ def render(file, output, fmt, overrides) -> None:
                                    ".png .svg .pdf .csv .json, or --format")
     if fmt in ("png", "svg", "pdf") and not output:
         raise click.UsageError(f"a {fmt} chart needs a file: add -o chart.{fmt}")
-    result, sources = _compile(file, overrides)
-    if result.diagnostics:
-        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
-    if not result.ok:
-        sys.exit(1)
+    plan = _checked_plan(file, overrides)
 
     from . import render as draw
     from .schedules import ScheduleError
 
     try:
-        values = draw.compute(result.plan)
+        values = draw.compute(plan)
     except ScheduleError as exc:
         where = f"{file}:{exc.line}: " if getattr(exc, "line", None) else f"{file}: "
         click.echo(f"{where}error: {exc}", err=True)
         sys.exit(1)
-    title = f"{result.plan['recipe']} ({result.plan['train']['iters']} iterations)"
+    title = f"{plan['recipe']} ({plan['train']['iters']} iterations)"
     if fmt in draw.IMAGE_FORMATS:
         draw.save_image(values, title, output, fmt)
         click.echo(f"wrote {output}", err=True)
@@ -186,13 +189,8 @@ def render(file, output, fmt, overrides) -> None:
               help="Where to train (default: the recipe's `train.device`, auto: cuda if available).")
 def run(file, work_dir, overrides, resume, device) -> None:
     """Train a recipe: metrics.jsonl, checkpoints and summary.json in the work directory."""
-    result, sources = _compile(file, overrides)
-    if result.diagnostics:
-        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
-    if not result.ok:
-        sys.exit(1)
+    plan = _checked_plan(file, overrides)
 
-    plan = result.plan
     work = Path(work_dir) if work_dir else Path("runs") / plan["recipe"]
     with _runtime_errors(file):
         from .runtime.loop import Runner
@@ -210,15 +208,11 @@ def params(file, overrides) -> None:
     """Show which parameters get which lr and weight decay, without training.
 
     The model is built on torch's meta device: no memory, no weights."""
-    result, sources = _compile(file, overrides)
-    if result.diagnostics:
-        click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
-    if not result.ok:
-        sys.exit(1)
+    plan = _checked_plan(file, overrides)
     with _runtime_errors(file):
         from .runtime.optim import param_table
 
-        click.echo(param_table(result.plan))
+        click.echo(param_table(plan))
 
 
 @contextlib.contextmanager
