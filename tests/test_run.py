@@ -153,9 +153,13 @@ def test_recipe_with_errors_exits_1_before_training(tmp_path):
 
 
 def test_hook_without_implementation_exits_1(tmp_path):
-    result = run(EXAMPLES / "simsiam_digits.ss", tmp_path / "w")
+    path = tmp_path / "unimplemented.ss"
+    path.write_text("recipe unimplemented\ntrain { epochs = 1  seed = 0 }\n"
+                    "model = mlp(hidden = 32)\ndata  = digits(batch = 128)\n"
+                    "optimizer SGD(lr = 0.1)\nhook SwAVHook(batch_size = 128)\n")
+    result = run(path, tmp_path / "w")
     assert result.exit_code == 1
-    assert "SimSiamHook" in result.stderr and "no implementation" in result.stderr
+    assert "SwAVHook" in result.stderr and "no implementation" in result.stderr
     assert not (tmp_path / "w").exists()
 
 

@@ -13,7 +13,10 @@ the ones used. The scheduled values are computed once by
 step of every iteration, so iteration i uses exactly `values.at(target, i)`.
 
 Files in the work directory: `metrics.jsonl` (one line per iteration),
-`checkpoints/iter_<N>.pt` (CheckpointHook), `summary.json`.
+`checkpoints/iter_<N>.pt` (CheckpointHook), `summary.json` (with, for a
+model that has `features` trained on digits, `probe_acc` and
+`probe_acc_random_init`: sspec.runtime.probe's linear-probe accuracy of the
+trained model and of the same model at its initialization).
 """
 
 from __future__ import annotations
@@ -118,6 +121,11 @@ class Runner:
         uses = plan.get("uses") or ()
         self.model = build_model(plan["model"], uses).to(self.device)
         self.data = build_data(plan["data"], self.seed, uses)
+        from .probe import probe_applies
+
+        # the model at its initialization, for the random-init linear probe
+        self.init_state = ({k: v.detach().clone() for k, v in self.model.state_dict().items()}
+                           if probe_applies(plan, self.model, self.data) else None)
         self.ipe = int(train.get("iters_per_epoch") or self.data.iters_per_epoch)
         if self.ipe != self.data.iters_per_epoch:
             raise RunError(f"the recipe has {self.ipe} iterations per epoch (`iters_per_epoch`), "
@@ -413,10 +421,24 @@ class Runner:
         }
         if self.val_metrics:
             summary["val_accuracy"] = self.val_metrics["accuracy"]
+        if self.init_state is not None:
+            summary.update(self._probe())
         (self.work_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         self.summary = summary
         self.call("after_run")
         return summary
+
+    def _probe(self) -> dict[str, float]:
+        """Linear-probe accuracies (sspec.runtime.probe) of the trained model
+        and of the same model at its initialization."""
+        import copy
+
+        from .probe import linear_probe
+
+        initial = copy.deepcopy(self.model)
+        initial.load_state_dict(self.init_state)
+        return {"probe_acc": linear_probe(self.model, self.data, self.device, self.seed),
+                "probe_acc_random_init": linear_probe(initial, self.data, self.device, self.seed)}
 
     @staticmethod
     def _used(curve: np.ndarray, where: tuple | None, i: int) -> float:
