@@ -794,27 +794,32 @@ class _Scope:
         for kw in node.keywords:
             value, meta = self._expr(kw.value)
             if kw.arg is None:  # **spread
-                if isinstance(value, Opaque):
-                    return Opaque(span, "`dict(**...)`")
-                if not isinstance(value, dict):
-                    return self.fail("E608", f"`**` of {_kind(value)}", kw)
-                for k, v in value.items():
-                    out.set(k, v, value.meta(k) if isinstance(value, Node) else Meta(span))
+                problem = self._spread(out, value, span, "`dict(**...)`", kw)
+                if problem is not None:
+                    return problem
             else:
                 out.set(kw.arg, value, Meta(self.pos.span(kw), meta.text, meta.name))
         return out
+
+    def _spread(self, out: "Node", value: Any, span: Span, what: str, node) -> Any:
+        """Merge a `**value` into `out`; an Opaque or an error value when it
+        cannot be (None when it was merged)."""
+        if isinstance(value, Opaque):
+            return Opaque(span, what)
+        if not isinstance(value, dict):
+            return self.fail("E608", f"`**` of {_kind(value)}", node)
+        for k, v in value.items():
+            out.set(k, v, value.meta(k) if isinstance(value, Node) else Meta(span))
+        return None
 
     def dict_literal(self, node: ast.Dict, span: Span) -> Any:
         out = Node(span=span)
         for key_node, value_node in zip(node.keys, node.values):
             value, meta = self._expr(value_node)
             if key_node is None:  # {**spread}
-                if isinstance(value, Opaque):
-                    return Opaque(span, "a dict with `**`")
-                if not isinstance(value, dict):
-                    return self.fail("E608", f"`**` of {_kind(value)}", value_node)
-                for k, v in value.items():
-                    out.set(k, v, value.meta(k) if isinstance(value, Node) else Meta(span))
+                problem = self._spread(out, value, span, "a dict with `**`", value_node)
+                if problem is not None:
+                    return problem
                 continue
             key, _ = self._expr(key_node)
             if isinstance(key, Opaque):
