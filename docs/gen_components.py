@@ -168,8 +168,13 @@ def component_section(group: list) -> list[str]:
     if first.kind == "hook":
         writes = (" Writes " + ", ".join(f"`{w}`" for w in first.writes) + "."
                   if first.writes else "")
+        needs = (" Needs a model with " + ", ".join(f"`{r}`" for r in first.requires) + "."
+                 if first.requires else "")
         out += [f"Default priority `{first.priority}` ({PRIORITIES[first.priority]}); hook "
-                "points: " + ", ".join(f"`{p}`" for p in first.points) + "." + writes, ""]
+                "points: " + ", ".join(f"`{p}`" for p in first.points) + "." + writes + needs, ""]
+    if first.kind == "model" and first.provides:
+        out += ["Has " + ", ".join(f"`{p}`" for p in first.provides)
+                + " (what the hooks that need them use).", ""]
     out += arguments_table(first.schema)
     found = rules(first.schema)
     if found:

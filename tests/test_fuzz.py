@@ -276,7 +276,8 @@ def test_component_arguments(text):
                                         '{type: "kmeans", k: 10, pca_dim: 0}'])
 def test_mapping_argument_of_the_wrong_shape(clustering):
     result = compiles(recipe(f"hook DeepClusterHook(clustering = {clustering}, unif_sampling = true, "
-                             "reweight = false, reweight_pow = 0.5)\n"))
+                             "reweight = false, reweight_pow = 0.5)\n", model="deepcluster()",
+                             data="digits()", train="epochs = 2"))
     assert [d.code for d in result.diagnostics] in (["E304"], ["E305"])
 
 

@@ -159,7 +159,8 @@ def test_phase_without_a_scheduler(tmp_path):
 
 def test_each_missing_argument_is_reported_once(tmp_path):
     found = _json(PRELUDE + "hook SimSiamHook()\nhook ODCHook()\n", tmp_path)
-    assert [d["code"] for d in found] == ["E303"] * 6
+    # and ODCHook needs a model with a memory bank (E409)
+    assert sorted(d["code"] for d in found) == ["E303"] * 6 + ["E409"]
 
 
 def test_forbidden_value(tmp_path):
@@ -180,6 +181,6 @@ def test_argument_forbidden_by_another_argument(tmp_path):
 def test_missing_key_in_a_mapping_argument(tmp_path):
     found = _json(PRELUDE + "hook DeepClusterHook(clustering = {k: 10}, unif_sampling = true, "
                   "reweight = false, reweight_pow = 0.5)\n", tmp_path)
-    [d] = found
+    [d] = [d for d in found if d["code"] != "E409"]  # the model is no clustering model
     assert "required [" not in d["message"]
     assert "`type`" in d["message"]

@@ -72,10 +72,15 @@ def hook_line(type_: str, priority, extra: str = "") -> str:
     return text + extra
 
 
+# A model from user code: `check` cannot know its parts, so any hook may be
+# ordered against any other without E409 (a hook needing a part the model lacks).
+ANY_MODEL = '"lab.models:Net"()'
+
+
 def hook_recipe(declared, has_schedule: bool) -> str:
     body = SCHEDULE if has_schedule else ""
     first_hook_line = 6 + body.count("\n")
-    return recipe(body + "".join(hook_line(t, p) + "\n" for t, p in declared)), first_hook_line
+    return recipe(body + "".join(hook_line(t, p) + "\n" for t, p in declared), model=ANY_MODEL), first_hook_line
 
 
 def plan_order(plan: dict, first_hook_line: int) -> list:
@@ -150,7 +155,7 @@ def test_edges_may_name_the_implicit_schedule_hook():
 # ---------------------------------------------------------------- explicit edges
 
 def order(body: str) -> list[str]:
-    return [h["label"] for h in plan_of(recipe(body))["hook_defs"]]
+    return [h["label"] for h in plan_of(recipe(body, model=ANY_MODEL))["hook_defs"]]
 
 
 def test_after_moves_a_hook_later():
@@ -174,7 +179,7 @@ def test_edges_agreeing_with_priorities_change_nothing():
 def test_edge_between_equal_priorities():
     body = "hook a = EMAHook()\nhook b = DenseCLHook() before a\n"
     assert order(body) == ["b", "a"]
-    assert compile_text(recipe(body)).diagnostics == []
+    assert compile_text(recipe(body, model="densecl()")).diagnostics == []
 
 
 def test_type_reference_affects_every_hook_of_that_type():
@@ -225,7 +230,7 @@ def test_after_and_before_together():
 
 def test_hook_points():
     plan = plan_of(recipe(SCHEDULE + "hook ema = EMAHook()\nhook CheckpointHook()\n"
-                          "hook LoggerHook()\nhook DenseCLHook()\n"))
+                          "hook LoggerHook()\nhook DenseCLHook()\n", model=ANY_MODEL))
     hooks = plan["hooks"]
     assert hooks["before_run"] == ["ema", "LoggerHook"]
     assert hooks["before_train_iter"] == ["DenseCLHook"]
@@ -303,3 +308,26 @@ def test_label_clashing_with_a_later_type_name():
     [d] = result.diagnostics
     assert d.code == "E406"
     assert "first names the hook at line 7" not in d.notes[0]
+
+
+def test_check_hooks_shows_each_point_in_order(tmp_path):
+    from helpers import invoke, recipe
+
+    path = tmp_path / "order.ss"
+    path.write_text(recipe("schedule lr { [0ep, end) CosineAnnealingLR(eta_min = 0) }\n"
+                           "hook ckpt = CheckpointHook(interval = 1ep)\n"
+                           "hook LoggerHook(interval = 5it) priority LOWEST after ckpt\n"
+                           "hook ema = EMAHook() priority HIGH\n"))
+    result = invoke("check", "--hooks", str(path))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1 recipe checked: no problems"
+    table = {line.split()[0]: line.split(None, 1)[1] for line in lines[3:] if line.startswith("  ")}
+    assert table["after_train_iter"] == ("ema (30 HIGH; line 9) → ParamSchedulerHook (70 LOW; implicit) → "
+                                         "ckpt (90 VERY_LOW; line 7) → LoggerHook (100 LOWEST; line 8)")
+    assert table["before_run"] == "ema (30 HIGH; line 9) → LoggerHook (100 LOWEST; line 8)"
+    assert table["after_load_checkpoint"] == "ema (30 HIGH; line 9)"
+    assert "before_train_epoch" not in table  # no hook uses it
+    assert lines[-2:] == ["what the hooks write:", "  ema writes `ema`"]
+    # a recipe with errors has no order to show; json output is diagnostics only
+    assert "hooks in the order" not in invoke("check", "--hooks", "--format", "json", str(path)).stdout

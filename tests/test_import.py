@@ -677,7 +677,7 @@ def test_default_hooks_removed_and_runner_defaults(tmp_path):
 
 
 def test_custom_hooks_priorities_and_unknown_hooks(tmp_path):
-    path = write(tmp_path, "c.py", SGD_BASE + """
+    path = write(tmp_path, "c.py", SGD_BASE + """model = dict(type='DenseCL')
 custom_hooks = [
     dict(type='EMAHook', momentum=0.0002, priority='ABOVE_NORMAL'),
     dict(type='mmselfsup.DenseCLHook', start_iters=500, priority=45),

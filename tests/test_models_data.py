@@ -56,7 +56,13 @@ def test_model_builds_from_defaults_and_trains_a_step(name):
     torch.manual_seed(0)
     model_spec = spec(name)
     model = build_model(model_spec)
-    batch = next(build_data(matching_data(model_spec["args"])).batches(0))
+    source = build_data(matching_data(model_spec["args"]))
+    if hasattr(model, "assign_labels"):  # clustering models train on labels their hook assigns
+        model.assign_labels(torch.arange(source.n_train) % model_spec["args"]["num_classes"])
+    if hasattr(model, "memory_bank"):  # ODC: the bank DeepClusterHook(init_memory = true) fills
+        model.memory_bank.init_memory(torch.randn(source.n_train, model_spec["args"]["feat_dim"]),
+                                      torch.arange(source.n_train) % model_spec["args"]["num_classes"])
+    batch = next(source.batches(0))
     out = model.train_step(batch)
     loss = out["loss"]
     assert loss.dim() == 0 and torch.isfinite(loss)
@@ -146,7 +152,7 @@ def test_user_components_import_the_same_way():
 
 def test_views_are_trained_on_together():
     model = build_model(spec("convnet"))
-    x, y = next(build_data(spec("digits", batch=4, views=2, augment=True)).batches(0))
+    x, y, _ = next(build_data(spec("digits", batch=4, views=2, augment=True)).batches(0))
     assert isinstance(x, tuple) and len(x) == 2
     assert model.train_step((x, y))["loss"].dim() == 0
 
@@ -171,7 +177,7 @@ def test_iters_per_epoch_is_the_registrys(name, args):
     if name == "synthetic_images" or args["batch"] >= 64:  # counting every batch is slow at batch 1
         batches = list(source.batches(0))
         assert len(batches) == expected
-        sizes = [len(y) for _, y in batches]
+        sizes = [len(y) for _, y, _ in batches]
         n = source.n_train
         if args["drop_last"]:
             assert all(s == args["batch"] for s in sizes) and sum(sizes) == n - n % args["batch"]
@@ -204,7 +210,7 @@ def test_digits_split_is_a_partition_fixed_by_seed():
                                        ("synthetic_images", dict(n=100, size=4))])
 def test_batches_are_deterministic_and_resume_exactly(name, args):
     def epoch(source, e, start=0):
-        return [(torch.cat(x) if isinstance(x, tuple) else x, y) for x, y in source.batches(e, start)]
+        return [(torch.cat(x) if isinstance(x, tuple) else x, y) for x, y, _ in source.batches(e, start)]
 
     first = build_data(spec(name, batch=16, **args))
     torch.manual_seed(123)  # the global RNG must not matter
@@ -231,13 +237,13 @@ def test_an_epoch_visits_every_training_sample_once():
 
 def test_digits_values_and_augmentation():
     plain = build_data(spec("digits", batch=32))
-    x, y = next(plain.batches(0))
+    x, y, _ = next(plain.batches(0))
     assert x.shape == (32, 1, 8, 8) and x.dtype == torch.float32 and y.dtype == torch.int64
     assert x.min() >= 0 and x.max() <= 1 and x.max() > 0.9
     assert plain.num_classes == 10 and plain.sample_shape == (1, 8, 8)
 
     aug = build_data(spec("digits", batch=32, augment=True, views=3))
-    (v1, v2, v3), y_aug = next(aug.batches(0))
+    (v1, v2, v3), y_aug, _ = next(aug.batches(0))
     assert torch.equal(y, y_aug)  # same seed, same order: augmentation draws from its own stream
     for v in (v1, v2, v3):
         assert v.min() >= 0 and v.max() <= 1
@@ -261,7 +267,7 @@ def test_digits_values_and_augmentation():
 
 def test_synthetic_images_are_learnable_and_shaped():
     source = build_data(spec("synthetic_images", n=64, size=6, channels=2, num_classes=4, batch=64))
-    x, y = next(source.batches(0))
+    x, y, _ = next(source.batches(0))
     assert x.shape == (64, 2, 6, 6) and source.sample_shape == (2, 6, 6) and source.num_classes == 4
     assert int(y.max()) < 4
     # nearest class pattern recovers the label: classes carry signal above the noise
@@ -286,3 +292,30 @@ def test_mlp_learns_digits():
         correct += int((model.predict(x) == y).sum())
         total += len(y)
     assert correct / total > 0.8
+
+
+def test_batches_carry_the_samples_positions():
+    source = build_data(spec("digits", batch=100))
+    order = source.order(2)
+    for k, (x, y, index) in enumerate(source.batches(2)):
+        assert torch.equal(index, order[k * 100:(k + 1) * 100])
+        assert torch.equal(y, source.train_y[index]) and torch.equal(x, source.train_x[index])
+
+
+def test_uniform_sampling_draws_each_class_evenly_and_is_deterministic():
+    source = build_data(spec("digits", batch=64))
+    n = source.n_train
+    labels = torch.zeros(n, dtype=torch.long)
+    labels[:10] = 1          # a class of 10 samples ...
+    labels[10:40] = 3        # ... one of 30; class 2 is empty
+    source.set_uniform_sampling(labels, k=4)
+    order = source.order(0)
+    assert len(order) == n
+    counts = torch.bincount(labels[order], minlength=4)
+    share = n // 3 + 1
+    assert counts[2] == 0 and all(share - (3 * share - n) <= int(counts[c]) <= share for c in (0, 1, 3))
+    assert torch.equal(order, source.order(0)) and not torch.equal(order, source.order(1))
+    source.set_uniform_sampling(None)
+    assert sorted(source.order(0).tolist()) == list(range(n))
+    with pytest.raises(ValueError, match="one label per training sample"):
+        source.set_uniform_sampling(labels[:5], k=4)

@@ -156,10 +156,11 @@ def test_hook_without_implementation_exits_1(tmp_path):
     path = tmp_path / "unimplemented.ss"
     path.write_text("recipe unimplemented\ntrain { epochs = 1  seed = 0 }\n"
                     "model = mlp(hidden = 32)\ndata  = digits(batch = 128)\n"
-                    "optimizer SGD(lr = 0.1)\nhook SwAVHook(batch_size = 128)\n")
+                    'optimizer SGD(lr = 0.1)\nhook "no_such_lab.hooks:GradHook"(every = 2)\n')
     result = run(path, tmp_path / "w")
     assert result.exit_code == 1
-    assert "SwAVHook" in result.stderr and "no implementation" in result.stderr
+    assert "hook `no_such_lab.hooks:GradHook` (line 6): cannot import module `no_such_lab.hooks`" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "w").exists()
 
 

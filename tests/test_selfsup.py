@@ -159,3 +159,49 @@ def test_densecl_short_run_warms_up_loss_lambda_and_checkpoints_queues(tmp_path)
     assert 0.0 <= summary["probe_acc"] <= 1.0 and 0.0 <= summary["probe_acc_random_init"] <= 1.0
     ckpt = torch.load(work / "checkpoints" / "iter_23.pt", weights_only=False)
     assert {"queue", "queue2", "queue_ptr", "key_backbone.layers.0.conv.weight"} <= set(ckpt["model"])
+
+
+def test_hook_needing_a_model_part_fails_before_training(tmp_path):
+    """A user model (not checkable statically) without the part a hook needs:
+    `sspec run` names the hook, its line and the missing attribute."""
+    path = tmp_path / "r.ss"
+    path.write_text("recipe r\ntrain { epochs = 1 }\n"
+                    'model = "sspec.runtime.models.mlp:MLP"(in_dim = 64, hidden = 8, depth = 2, num_classes = 10)\n'
+                    "data = digits(batch = 256)\noptimizer SGD(lr = 0.1)\n"
+                    "hook DenseCLHook(start_iters = 10)\n")
+    assert invoke("check", str(path)).exit_code == 0
+    result = invoke("run", str(path), "--work-dir", str(tmp_path / "w"))
+    assert result.exit_code == 1
+    assert "hook `DenseCLHook` (line 6) needs a model with `loss_lambda`" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "w" / "metrics.jsonl").exists()
+
+
+@pytest.mark.parametrize("name, edits, stop", [
+    ("simsiam_digits.ss", {"interval = 5ep": "interval = 1ep"}, 30),
+    # the dense loss starts at iteration 30, after the resumed checkpoint (23)
+    ("densecl_digits.ss", {"interval = 5ep": "interval = 1ep", "start_iters = 100": "start_iters = 30"}, 40),
+])
+def test_example_resumed_mid_run_writes_the_same_metrics(tmp_path, monkeypatch, name, edits, stop):
+    from sspec.runtime.loop import STOP_ENV
+
+    text = (EXAMPLES / name).read_text()
+    for old, new in edits.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    args = ("--set", "train.epochs=2", "--device", "cpu")
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert invoke("run", str(path), "--work-dir", str(full), *args).exit_code == 0
+    monkeypatch.setenv(STOP_ENV, str(stop))
+    assert invoke("run", str(path), "--work-dir", str(part), *args).exit_code == 0
+    monkeypatch.delenv(STOP_ENV)
+    assert not (part / "summary.json").exists()
+    result = invoke("run", str(path), "--work-dir", str(part), "--resume", *args)
+    assert result.exit_code == 0, result.stderr
+    assert "iteration 23" in result.stderr + result.stdout
+    assert (part / "metrics.jsonl").read_text() == (full / "metrics.jsonl").read_text()
+    summary = json.loads((part / "summary.json").read_text())
+    assert summary["resumed_from"] == 23
+    assert summary["probe_acc"] == json.loads((full / "summary.json").read_text())["probe_acc"]

@@ -49,15 +49,37 @@ def _compile(path: str, overrides: tuple[str, ...], plan: bool = True):
     return compile_source(text, path, list(overrides), plan=plan), sources
 
 
-def _checked_plan(path: str, overrides: tuple[str, ...]) -> dict:
-    """The Plan of a recipe; its diagnostics go to stderr, and a recipe with
-    errors ends the command with exit status 1 before anything else runs."""
+def _checked_plan(path: str, overrides: tuple[str, ...], show: bool = True) -> dict:
+    """The Plan of a recipe; its diagnostics go to stderr (warnings only if
+    `show`), and a recipe with errors ends the command with exit status 1
+    before anything else runs."""
     result, sources = _compile(path, overrides)
-    if result.diagnostics:
+    if result.diagnostics and (show or not result.ok):
         click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
     if not result.ok:
         sys.exit(1)
     return result.plan
+
+
+def _totals(train: dict | None) -> str | None:
+    """The batch arithmetic of a recipe for several processes or with a
+    scaled lr (None for one process without scaling), for check and render:
+    `8 processes x batch 32 = global batch 256; 6 iterations per epoch, 72 in
+    all; lr x 1 (global batch / scale_lr_from 256)`."""
+    if not train or (train.get("world_size", 1) == 1 and train.get("lr_scale") is None):
+        return None
+    ws, batch = train.get("world_size", 1), train.get("global_batch")
+    parts = [f"{ws} process{'es' if ws != 1 else ''}"
+             + (f" x batch {batch // ws} = global batch {batch}" if batch else "")]
+    if batch and (train.get("accumulate") or 1) > 1:
+        parts[0] += f" ({batch * train['accumulate']} per optimizer step)"
+    ipe, iters = train.get("iters_per_epoch"), train.get("iters")
+    if iters:
+        parts.append((f"{ipe} iterations per epoch, " if ipe else "") + f"{iters} iterations in all")
+    if train.get("lr_scale") is not None:
+        parts.append(f"lr x {train['lr_scale']:g} (global batch / scale_lr_from "
+                     f"{train['scale_lr_from']})")
+    return "; ".join(parts)
 
 
 def _renderer(sources: dict, stream) -> TextRenderer:
@@ -77,12 +99,18 @@ def main() -> None:
               show_default=True, help="How to print diagnostics.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(files, fmt, overrides, strict) -> None:
+@click.option("--hooks", "show_hooks", is_flag=True,
+              help="Also show the order of the hooks at every hook point, and what each writes.")
+def check(files, fmt, overrides, strict, show_hooks) -> None:
     """Check recipes and report every problem found, without training."""
-    all_diagnostics, sources = [], {}
+    all_diagnostics, sources, orders, totals = [], {}, {}, {}
     for path in files:
-        result, file_sources = _compile(path, overrides, plan=False)
+        result, file_sources = _compile(path, overrides, plan=show_hooks)
+        if show_hooks and result.ok:
+            orders[path] = result.plan
         sources.update(file_sources)
+        if result.ok and _totals(result.train):
+            totals[path] = _totals(result.train)
         diagnostics = result.diagnostics
         if strict:
             diagnostics = [d.as_error() if d.severity is Severity.WARNING else d
@@ -96,6 +124,11 @@ def check(files, fmt, overrides, strict) -> None:
         click.echo(_renderer(sources, sys.stdout).render_all(all_diagnostics))
     else:
         click.echo(f"{len(files)} recipe{'s' if len(files) != 1 else ''} checked: no problems")
+    if fmt == "text":
+        for path, text in totals.items():  # a multi-process or lr-scaled run's arithmetic
+            click.echo(f"{path}: {text}")
+        for path, plan in orders.items():
+            click.echo("\n" + hook_order_text(path, plan))
     sys.exit(1 if any(d.is_error for d in all_diagnostics) else 0)
 
 
@@ -157,6 +190,8 @@ def render(file, output, fmt, overrides) -> None:
         click.echo(f"{where}error: {exc}", err=True)
         sys.exit(1)
     title = f"{plan['recipe']} ({plan['train']['iters']} iterations)"
+    if _totals(plan["train"]):
+        title += f"\n{_totals(plan['train'])}"
     if fmt in draw.IMAGE_FORMATS:
         draw.save_image(values, title, output, fmt)
         click.echo(f"wrote {output}", err=True)
@@ -187,18 +222,66 @@ def render(file, output, fmt, overrides) -> None:
               help="Continue from the newest checkpoint in the work directory that loads.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
               help="Where to train (default: the recipe's `train.device`, auto: cuda if available).")
-def run(file, work_dir, overrides, resume, device) -> None:
+@click.option("--nproc", type=click.IntRange(min=1), default=None,
+              help="Train in N processes on this machine (torch.distributed: gloo on the CPU, "
+                   "NCCL on CUDA, one GPU each).")
+@click.option("--nnodes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Machines taking part, each running this command with its --node-rank.")
+@click.option("--node-rank", type=click.IntRange(min=0), default=0, show_default=True,
+              help="This machine's number, 0 to nnodes - 1 (0 has the rendezvous endpoint).")
+@click.option("--rdzv-endpoint", metavar="HOST:PORT",
+              help="Machine 0's address and a free port, the same on every machine.")
+def run(file, work_dir, overrides, resume, device, nproc, nnodes, node_rank, rdzv_endpoint) -> None:
     """Train a recipe: metrics.jsonl, checkpoints and summary.json in the work directory."""
-    plan = _checked_plan(file, overrides)
+    from .runtime import distributed
+
+    if nproc is None and (nnodes != 1 or node_rank or rdzv_endpoint):
+        raise click.UsageError("--nnodes, --node-rank and --rdzv-endpoint need --nproc")
+    if nproc is not None and distributed.launched():
+        raise click.UsageError("--nproc starts processes, but this one was started by a "
+                               "launcher (torchrun): leave --nproc out")
+    if nnodes > 1 and not rdzv_endpoint:
+        raise click.UsageError("several machines (--nnodes) need --rdzv-endpoint HOST:PORT, "
+                               "machine 0's address and port")
+    if node_rank >= nnodes:
+        raise click.UsageError(f"--node-rank {node_rank} is not below --nnodes {nnodes}")
+    # The processes that train decide `train.world_size`, over the recipe's:
+    # the iterations per epoch and a scaled lr follow the run as launched.
+    world_size = nproc * nnodes if nproc is not None else distributed.env_world_size()
+    rank = distributed.env_rank()
+    launching = nproc is not None
+    written = _compile(file, overrides, plan=False)[0].recipe  # for a note, below
+    setting = written.train.get("world_size") if written is not None and written.train else None
+    recipe_world_size = setting.value if setting is not None else None
+    plan = _checked_plan(file, (*overrides, f"train.world_size={world_size}"),
+                         show=rank == 0 and not launching)  # warnings: once, from rank 0
+    if rank == 0 and not launching and recipe_world_size not in (None, world_size):
+        click.echo(f"note: the recipe is for train.world_size = {recipe_world_size}; "
+                   f"this run has {world_size} process(es), and its epochs and lr follow that",
+                   err=True)
+
+    if launching:
+        worker = ["run", file, *(["--work-dir", work_dir] if work_dir else []),
+                  *(a for o in overrides for a in ("--set", o)),
+                  *(["--resume"] if resume else []), *(["--device", device] if device else [])]
+        try:
+            distributed.launch(worker, nproc, nnodes, node_rank, rdzv_endpoint)
+        except distributed.LaunchError as exc:
+            click.echo(f"{file}: error: training stopped: {exc}", err=True)
+            sys.exit(1)
+        return
 
     work = Path(work_dir) if work_dir else Path("runs") / plan["recipe"]
-    with _runtime_errors(file):
-        from .runtime.loop import Runner
+    try:
+        with _runtime_errors(file if rank == 0 else f"[process {rank}] {file}"):
+            from .runtime.loop import Runner
 
-        # builds hooks, model, data and optimizer; nothing is written yet
-        runner = Runner(plan, work, device=device, resume=resume,
-                        log=lambda text: click.echo(text, err=True))
-        runner.run()
+            # builds hooks, model, data and optimizer; nothing is written yet
+            runner = Runner(plan, work, device=device, resume=resume,
+                            log=lambda text: click.echo(text, err=True))
+            runner.run()
+    finally:
+        distributed.shutdown()
 
 
 @main.command()
@@ -278,3 +361,30 @@ def _write_atomic(path: Path, text: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def hook_order_text(path: str, plan: dict) -> str:
+    """The hooks of a Plan at every hook point, in the order they run, with
+    their priorities and what each writes (`sspec check --hooks`)."""
+    from .registry import PRIORITIES, lookup
+
+    names = {v: k for k, v in PRIORITIES.items()}
+    defs = {d["label"]: d for d in plan.get("hook_defs") or []}
+    if not defs:
+        return f"{path}: no hooks"
+    lines = [f"{path}: hooks in the order they run at each point (priority; recipe line)"]
+    width = max(len(p) for p in plan["hooks"])
+    for point, labels in plan["hooks"].items():
+        shown = []
+        for label in labels:
+            d = defs[label]
+            priority = " ".join(str(x) for x in (d["priority"], names.get(d["priority"])) if x is not None)
+            shown.append(f"{label} ({priority}; " + (f"line {d['line']})" if d.get("line") else "implicit)"))
+        lines.append(f"  {point:<{width}}  " + " → ".join(shown))
+    writers = []
+    for label, d in defs.items():
+        component = lookup(d["type"])
+        if component is not None and component.kind == "hook" and component.writes:
+            writers.append(f"  {label} writes " + ", ".join(
+                "the lr of the `fixed_lr` groups" if w == "lr:fixed" else f"`{w}`" for w in component.writes))
+    return "\n".join(lines + (["what the hooks write:", *writers] if writers else []))

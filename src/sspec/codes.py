@@ -692,6 +692,32 @@ _TABLE = [
                 "hook DenseCLHook(start_iters = 100)", model="densecl()"),
         _recipe("hook DenseCLHook(start_iters = 100)", model="densecl()"),
     ),
+    Code(
+        "E409", "hook needs a part the model lacks",
+        "Some hooks act on a part of the model: DenseCLHook on its "
+        "`loss_lambda`, SwAVHook on its feature `queue`, ODCHook on its memory "
+        "bank, DeepClusterHook on its head and its pseudo-labels. With a "
+        "built-in model that has no such part the hook could only fail once "
+        "training starts. Use the model the hook is made for, or drop the hook. "
+        "(A model from user code is checked when `sspec run` builds it.)",
+        _recipe("hook DenseCLHook(start_iters = 100)", model="simsiam()"),
+        _recipe("hook DenseCLHook(start_iters = 100)", model="densecl()"),
+    ),
+    Code(
+        "W410", "SimSiamHook and the `fixed_lr` groups disagree",
+        "SimSiamHook sets the lr of every param group marked `fixed_lr = true` to "
+        "its own `lr`, while the schedules leave those groups at their own lr, "
+        "which is what `sspec render` draws. When the two lrs differ, training "
+        "does not use the lr the chart shows; when no group is marked, the hook "
+        "does nothing. Give the hook and the group the same lr, or mark the "
+        "predictor's parameters.",
+        _recipe("hook SimSiamHook(fix_pred_lr = true, lr = 0.05)",
+                model="simsiam()", optimizer="SGD(lr = 0.05) {\n"
+                "    params \"predictor.*\" { fixed_lr = true  lr = 0.01 }\n}"),
+        _recipe("hook SimSiamHook(fix_pred_lr = true, lr = 0.05)",
+                model="simsiam()", optimizer="SGD(lr = 0.05) {\n"
+                "    params \"predictor.*\" { fixed_lr = true }\n}"),
+    ),
     # ------------------------------------------------------------ optimizer
     Code(
         "E502", "unknown parameter class",

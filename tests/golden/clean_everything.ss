@@ -21,6 +21,6 @@ schedule lr {
 schedule weight_decay { [0ep, end) CosineAnnealingWeightDecay(eta_min = 0.01, T_max = 10ep) per iter }
 schedule model.mask_ratio { [0ep, warm) LinearParamScheduler(start_factor = 0.5) per iter }
 hook ema = EMAHook(momentum = 0.0002) priority ABOVE_NORMAL
-hook DenseCLHook(start_iters = 10) after ema
+hook slow_ema = EMAHook(momentum = 0.0001) after ema
 hook CheckpointHook(interval = 1ep, keep = 3) priority VERY_LOW
 hook LoggerHook(interval = 10it) priority 60 before CheckpointHook

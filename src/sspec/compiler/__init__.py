@@ -25,11 +25,13 @@ _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 @dataclass
 class Result:
     """What compiling one recipe gave: the AST and Plan (None when it could
-    not be built) and every diagnostic, sorted by position."""
+    not be built), the resolved train settings (the Plan's `train`, also
+    without a Plan) and every diagnostic, sorted by position."""
 
     file: str
     recipe: ast.Recipe | None = None
     plan: dict | None = None
+    train: dict | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -118,6 +120,7 @@ def _compile(text: str, file: str, overrides: list[str], want_plan: bool) -> Res
         check(ctx)
     result.diagnostics += ctx.diagnostics
     result.diagnostics.sort(key=sort_key)
+    result.train = ctx.train
     if result.ok and want_plan:
         from .plan import build
 

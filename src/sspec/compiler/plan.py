@@ -53,7 +53,27 @@ def build(ctx: Context) -> dict:
         "hooks": ctx.hook_order,
         "hook_defs": [{**h, "args": _json(h["args"], timeline)} for h in ctx.hooks],
     }
+    _scale_lr(plan)
     return plan
+
+
+def _scale_lr(plan: dict) -> None:
+    """MMEngine's `scale_lr`: every param group's lr times `train.lr_scale`,
+    before any schedule reads it. The optimizer's lr and each rule's own `lr`
+    are the groups' starting values, so scaling those scales every group;
+    `lr_mult` and layer decay are ratios and stay. The Plan then holds the lr
+    that trains, for render, params and run alike."""
+    scale = plan["train"].get("lr_scale")
+    optimizer = plan.get("optimizer")
+    if scale is None or optimizer is None:
+        return
+    args = optimizer["args"]
+    if isinstance(args.get("lr"), (int, float)) and not isinstance(args.get("lr"), bool):
+        args["lr"] = args["lr"] * scale
+    for rule in optimizer["rules"]:
+        lr = rule["settings"].get("lr")
+        if isinstance(lr, (int, float)) and not isinstance(lr, bool):
+            rule["settings"]["lr"] = lr * scale
 
 
 def _component(ctx: Context, call: ast.Call | None) -> dict | None:

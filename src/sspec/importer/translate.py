@@ -1233,7 +1233,13 @@ class Translator:
                                 notes=["sspec's recipes train; evaluate the checkpoints "
                                        "separately"])
         scale = cfg.get("auto_scale_lr")
-        if isinstance(scale, Node) and scale.get("enable"):
+        base = scale.get("base_batch_size") if isinstance(scale, Node) else None
+        if (isinstance(scale, Node) and scale.get("enable") is True and isinstance(base, int)
+                and not isinstance(base, bool) and base >= 1):
+            self.draft.train.append(Line(("scale_lr_from", str(base)),
+                                         self.span(scale, "base_batch_size"),
+                                         comment="auto_scale_lr: every lr x global batch / this"))
+        elif isinstance(scale, Node) and scale.get("enable"):
             self.not_translated("`auto_scale_lr`", self.top("auto_scale_lr"),
                                 notes=["MMEngine rescales the lr by the real batch size over "
                                        f"base_batch_size={scale.get('base_batch_size')!r}"],

@@ -62,8 +62,13 @@ class Component:
     priority: for hooks, the default priority name (MMEngine's class attribute).
     writes: what the component writes while training (`"lr"`,
         `"model.loss_lambda"`), so the checker can see two writers of one value.
+    requires: for hooks, the model attributes the hook uses (`"loss_lambda"`).
+    provides: for models, the attributes hooks may rely on; a hook requiring
+        one a built-in model does not provide is a check-time error.
     iters_per_epoch: for data, a pure function of the arguments (defaults
-        filled in) giving the number of batches per epoch, or None if unknown.
+        filled in) and, as keyword `world_size` (default 1), the number of
+        processes sharing the data, giving the number of batches per epoch of
+        one process, or None if unknown.
     """
 
     name: str
@@ -75,7 +80,9 @@ class Component:
     points: tuple[str, ...] = ()
     priority: str = "NORMAL"
     writes: tuple[str, ...] = ()
-    iters_per_epoch: Callable[[dict], int | None] | None = field(default=None, compare=False)
+    requires: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
+    iters_per_epoch: Callable[..., int | None] | None = field(default=None, compare=False)
 
     @property
     def properties(self) -> Mapping:

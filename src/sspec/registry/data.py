@@ -1,8 +1,9 @@
 """Data: small data sets that need no download.
 
-Each one knows its length: `iters_per_epoch(args)` (args with defaults filled
-in) is the number of training batches per epoch, computed exactly as the
-runtime splits and batches the data.
+Each one knows its length: `iters_per_epoch(args, world_size=1)` (args with
+defaults filled in) is the number of training batches per epoch of one
+process when `world_size` processes share the data, computed exactly as the
+runtime splits, shards and batches it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from .schema import boolean, integer, number, obj
 DIGITS_SAMPLES = 1797  # scikit-learn's bundled 8x8 digits
 
 
-def batches(n: int, batch: int, drop_last: bool) -> int:
-    """Batches per epoch over `n` samples: a partial last batch counts unless dropped."""
+def batches(n: int, batch: int, drop_last: bool, world_size: int = 1) -> int:
+    """Batches per epoch of each of `world_size` processes sharing `n` samples.
+
+    As MMEngine's DefaultSampler (round_up=True): every process gets
+    ceil(n / world_size) samples, the last ones padded by wrapping around to
+    the start of the epoch's order; a partial last batch counts unless dropped.
+    """
+    n = math.ceil(n / world_size)
     return n // batch if drop_last else math.ceil(n / batch)
 
 
@@ -27,13 +34,13 @@ def digits_split(val_fraction: float) -> tuple[int, int]:
     return DIGITS_SAMPLES - n_val, n_val
 
 
-def _digits_iters(args: Mapping) -> int:
+def _digits_iters(args: Mapping, world_size: int = 1) -> int:
     n_train, _ = digits_split(args["val_fraction"])
-    return batches(n_train, args["batch"], args["drop_last"])
+    return batches(n_train, args["batch"], args["drop_last"], world_size)
 
 
-def _synthetic_iters(args: Mapping) -> int:
-    return batches(args["n"], args["batch"], args["drop_last"])
+def _synthetic_iters(args: Mapping, world_size: int = 1) -> int:
+    return batches(args["n"], args["batch"], args["drop_last"], world_size)
 
 
 def common(batch: int = 64) -> dict:

@@ -35,6 +35,7 @@ def hook(
     points: tuple[str, ...],
     priority: str = "NORMAL",
     writes: tuple[str, ...] = (),
+    requires: tuple[str, ...] = (),
 ) -> Component:
     return Component(
         name=name,
@@ -45,6 +46,7 @@ def hook(
         points=points,
         priority=priority,
         writes=writes,
+        requires=requires,
     )
 
 
@@ -180,6 +182,7 @@ DENSECL = hook(
     obj(dict(start_iters=integer("iterations (from the start of training) with loss_lambda = 0", 1000, minimum=0))),
     ("before_train", "before_train_iter"),
     writes=("model.loss_lambda",),
+    requires=("loss_lambda",),
 )
 
 SIMSIAM = hook(
@@ -203,7 +206,7 @@ SWAV = hook(
     "SwAVHook",
     "SwAV's feature queue (started at epoch `epoch_queue_starts`, saved every "
     "`interval` epochs) and its early freezing of layers such as the prototypes.",
-    "selfsup",
+    "swav",
     obj(
         dict(
             batch_size=integer("batch size, to round the queue length down to a multiple of it", minimum=1),
@@ -222,15 +225,17 @@ SWAV = hook(
         ),
         ["batch_size"],
     ),
-    ("before_run", "before_train_epoch", "before_train_iter", "after_train_epoch"),
+    ("before_run", "before_train_epoch", "before_train_iter", "after_train_epoch",
+     "before_save_checkpoint", "after_load_checkpoint"),
     writes=("model.queue",),
+    requires=("queue",),
 )
 
 ODC = hook(
     "ODCHook",
     "ODC's online clustering: updates the centroids, re-assigns small "
     "clusters and re-weights the loss by cluster size.",
-    "selfsup",
+    "odc",
     obj(
         dict(
             centroids_update_interval=integer("update the centroids every this many iterations", minimum=1),
@@ -238,14 +243,23 @@ ODC = hook(
                 "re-assign samples of small clusters every this many iterations", minimum=1
             ),
             evaluate_interval=integer("log cluster statistics every this many iterations", minimum=1),
-            reweight=boolean("re-weight the loss by inverse cluster size"),
-            reweight_pow=reweight_pow(0.5),
+            reweight=boolean(
+                "re-weight the loss by inverse cluster size; as in MMSelfSup, ODCHook re-weights "
+                "after every iteration whatever this says"
+            ),
+            reweight_pow=number(
+                "kept for MMSelfSup's configs: its ODCHook re-weights with the power 0.5 whatever this says, "
+                "and so does sspec's",
+                0.5,
+                minimum=0,
+            ),
             dist_mode=choice("MMSelfSup only implements the distributed mode; must stay true", [True], True),
         ),
         ["centroids_update_interval", "deal_with_small_clusters_interval", "evaluate_interval", "reweight"],
     ),
     ("after_train_iter", "after_train_epoch"),
     writes=("model.memory_bank",),
+    requires=("memory_bank", "loss_weight"),
 )
 
 DEEPCLUSTER = hook(
@@ -254,7 +268,7 @@ DEEPCLUSTER = hook(
     "k-means, assigns the cluster ids as labels and re-initializes the head. "
     "sspec extracts the features itself (no `extractor` argument) and clusters "
     "with scikit-learn's KMeans, so faiss is not needed.",
-    "selfsup",
+    "deepcluster",
     obj(
         dict(
             clustering=obj(
@@ -279,12 +293,14 @@ DEEPCLUSTER = hook(
             init_memory=boolean("initialize ODC's memory bank from the features and labels", False),
             initial=boolean("also cluster once before training", True),
             interval=interval("re-cluster every this many epochs"),
-            seed=integer("random seed of the feature extraction and clustering; none: unseeded", None, nullable=True),
+            seed=integer("random seed of the clustering and the head's re-initialization; none: the run's seed",
+                         None, nullable=True),
         ),
         ["clustering", "unif_sampling", "reweight", "reweight_pow"],
     ),
-    ("before_train", "after_train_epoch"),
+    ("before_train", "after_train_epoch", "after_load_checkpoint"),
     writes=("data.labels",),
+    requires=("assign_labels", "head", "loss_weight"),
 )
 
 COMPONENTS: tuple[Component, ...] = (

@@ -8,7 +8,7 @@ names; their defaults fit the 8x8 digits data set (1 channel).
 from __future__ import annotations
 
 from . import Component
-from .schema import UNSET, boolean, choice, integer, number, obj
+from .schema import UNSET, array, boolean, choice, integer, number, obj
 
 BACKBONES = ("convnet",)
 
@@ -55,9 +55,10 @@ def selfsup(**specific) -> dict:
     )
 
 
-def model(name: str, impl: str, doc: str, properties: dict, required=()) -> Component:
+def model(name: str, impl: str, doc: str, properties: dict, required=(), provides=()) -> Component:
     schema = obj(properties, required)
-    return Component(name=name, kind="model", schema=schema, doc=doc, impl=f"sspec.runtime.models.{impl}")
+    return Component(name=name, kind="model", schema=schema, doc=doc, impl=f"sspec.runtime.models.{impl}",
+                     provides=tuple(provides))
 
 
 COMPONENTS: tuple[Component, ...] = (
@@ -117,6 +118,7 @@ COMPONENTS: tuple[Component, ...] = (
             temperature=positive("softmax temperature of the contrastive loss", 0.2),
             loss_lambda=number("weight of the dense loss (1 - it weighs the global loss)", 0.5, minimum=0, maximum=1),
         ),
+        provides=("loss_lambda",),
     ),
     model(
         "swav",
@@ -127,7 +129,12 @@ COMPONENTS: tuple[Component, ...] = (
             temperature=positive("softmax temperature", 0.1),
             epsilon=positive("entropy regularization of the Sinkhorn-Knopp assignment", 0.05),
             sinkhorn_iterations=dim("Sinkhorn-Knopp iterations", 3),
+            crops_for_assign=array(
+                "indices of the views whose codes the other views predict (SwAVHook's `crops_for_assign`)",
+                integer(minimum=0), (0, 1), min_items=1,
+            ),
         ),
+        provides=("queue",),
     ),
     model(
         "odc",
@@ -135,14 +142,24 @@ COMPONENTS: tuple[Component, ...] = (
         "ODC: online deep clustering with a memory bank of features and labels.",
         selfsup(
             num_classes=dim("number of clusters", 30),
-            memory_momentum=ratio("momentum of the memory bank's feature update", 0.5),
-            min_cluster=integer("clusters smaller than this are re-assigned", 20, minimum=0),
+            memory_momentum=ratio(
+                "weight of a sample's new feature in its memory-bank entry: (1 - m) * old + m * new", 0.5
+            ),
+            min_cluster=integer(
+                "clusters smaller than this are emptied and refilled by splitting the largest (ODCHook)",
+                20,
+                minimum=0,
+            ),
         ),
+        provides=("memory_bank", "loss_weight", "assign_labels", "head", "cluster_features", "num_classes"),
     ),
     model(
         "deepcluster",
         "deepcluster:DeepCluster",
-        "DeepCluster: a classifier trained on k-means pseudo-labels (see DeepClusterHook).",
-        selfsup(num_classes=dim("number of clusters (k of the clustering)", 30)),
+        "DeepCluster: a classifier trained on k-means pseudo-labels (see DeepClusterHook); "
+        "the cross-entropy is weighted per cluster by `loss_weight`. No projection, so no `feat_dim`.",
+        {k: v for k, v in selfsup(num_classes=dim("number of clusters (k of the clustering)", 30)).items()
+         if k != "feat_dim"},
+        provides=("assign_labels", "head", "loss_weight"),
     ),
 )

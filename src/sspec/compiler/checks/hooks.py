@@ -33,6 +33,8 @@ class _Entry:
 def check(ctx: Context) -> None:
     entries = _entries(ctx)
     _check_writers(ctx, entries)
+    _check_model_parts(ctx, entries)
+    _check_fixed_lr(ctx, entries)
     edges = []                      # (u, v, data): u runs before v
     by_label = {e.label: i for i, e in enumerate(entries)}
     by_type: dict[str, list[int]] = {}
@@ -137,6 +139,65 @@ def _check_writers(ctx: Context, entries: list[_Entry]) -> None:
                     f"(line {schedule.span.line}) writes too", e.hook.call.name_span,
                     notes=["the value the model sees would depend on which writes last"],
                     help="keep one writer: drop the schedule or the hook"))
+
+
+def _check_model_parts(ctx: Context, entries: list[_Entry]) -> None:
+    """A built-in hook that needs a part of the model (DenseCLHook the
+    model's `loss_lambda`) against a built-in model without it. A model from
+    user code is checked when `sspec run` builds it."""
+    call = ctx.recipe.model
+    model = ctx.component(call) if call is not None else None
+    if model is None or model.kind != "model":
+        return
+    for e in entries:
+        if e.hook is None or e.component is None:
+            continue
+        missing = [r for r in e.component.requires if r not in model.provides]
+        if missing:
+            users = [n for n in names("model") if set(e.component.requires) <= set(lookup(n).provides)]
+            ctx.report(error(
+                "E409", f"`{e.label}` needs a model with " + ", ".join(f"`{m}`" for m in missing)
+                + f"; `{model.name}` has none", e.hook.call.name_span,
+                notes=[f"the model is `{model.name}` (line {call.span.line})"],
+                help=("the hook is made for " + ", ".join(f"`{u}`" for u in users)) if users
+                else "drop the hook"))
+
+
+def _check_fixed_lr(ctx: Context, entries: list[_Entry]) -> None:
+    """SimSiamHook sets the lr of the `fixed_lr` groups to its `lr`; the
+    chart draws those groups at their own lr. Say when the two differ, or
+    when there is no group for the hook to fix."""
+    optimizer = ctx.recipe.optimizer
+    if optimizer is None:
+        return
+    for e in entries:
+        if e.type != "SimSiamHook" or e.hook is None or not e.args.get("fix_pred_lr"):
+            continue
+        hook_lr = e.args.get("lr")
+        if not isinstance(hook_lr, (int, float)):
+            continue  # the argument's own error says it all
+        fixed = [r for r in optimizer.rules
+                 if any(a.name == "fixed_lr" and a.value is True for a in r.settings)]
+        if not fixed:
+            ctx.report(warning(
+                "W410", f"`{e.label}` has no group to fix: no `params` rule sets `fixed_lr = true`",
+                e.hook.call.name_span,
+                help='mark the predictor\'s parameters: `params "predictor.*" { fixed_lr = true }`'))
+            continue
+        base = ctx.args.get(id(optimizer.call), {}).get("lr")
+        for rule in fixed:
+            settings = {a.name: a.value for a in rule.settings}
+            lr = settings.get("lr")
+            if lr is None and isinstance(base, (int, float)):
+                lr = base * settings.get("lr_mult", 1.0)
+            if isinstance(lr, (int, float)) and isinstance(hook_lr, (int, float)) \
+                    and abs(lr - hook_lr) > 1e-12 * max(abs(lr), abs(hook_lr)):
+                ctx.report(warning(
+                    "W410", f"`{e.label}` sets the `fixed_lr` group of line {rule.span.line} to "
+                    f"lr {show(hook_lr)}, but the group's own lr is {show(lr)}",
+                    e.hook.call.arg("lr").value_span if e.hook.call.arg("lr") else e.hook.call.name_span,
+                    notes=["`sspec render` draws the group at its own lr; training uses the hook's"],
+                    help="give the hook and the group the same lr"))
 
 
 def _reference_help(name: str, labels, types) -> str:

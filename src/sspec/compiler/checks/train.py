@@ -32,6 +32,14 @@ SCHEMA = {
                            "description": "clip the gradients' total norm to this value"},
         "seed": {"type": "integer", "minimum": 0, "default": 0,
                  "description": "seed of every random number generator"},
+        "world_size": {"type": "integer", "minimum": 1, "default": 1,
+                       "description": "processes training together (`sspec run --nproc` sets it); "
+                                      "each takes `batch` samples per iteration"},
+        "scale_lr_from": {"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 1}],
+                          "default": None,
+                          "description": "the global batch the optimizer's lr is meant for: every "
+                                         "lr is scaled by world_size * batch / this (MMEngine's "
+                                         "auto_scale_lr with its base_batch_size)"},
     },
 }
 
@@ -48,6 +56,7 @@ def check(ctx: Context) -> None:
                                    ctx.let_names)
     ctx.report(*diagnostics)
     ctx.train = {**schema_defaults(SCHEMA), **values}
+    _batch_totals(ctx)
 
     epochs, iters = values.get("epochs"), values.get("iters")
     if epochs is not None and iters is not None:
@@ -89,6 +98,45 @@ def check(ctx: Context) -> None:
                      iters_per_epoch=ctx.timeline.iters_per_epoch)
 
 
+def _batch_totals(ctx: Context) -> None:
+    """`global_batch` (world_size x the data's `batch`, None when unknown) and
+    `lr_scale`, the factor MMEngine's `scale_lr` applies to every lr: the
+    global batch over `scale_lr_from` (None when not scaling). As in MMEngine,
+    gradient accumulation does not count: it is the batch of one step of
+    the data loaders, not of the optimizer."""
+    world_size = ctx.train.get("world_size")
+    world_size = world_size if isinstance(world_size, int) and world_size >= 1 else 1
+    batch = _data_batch(ctx)
+    ctx.train["global_batch"] = world_size * batch if batch is not None else None
+    ctx.train["lr_scale"] = None
+    base = ctx.train.get("scale_lr_from")
+    if not isinstance(base, int) or base < 1:
+        return  # absent, or a bad value the schema check reported
+    if batch is None:
+        if ctx.recipe.data is not None:
+            ctx.report(error("E303", "`scale_lr_from` needs the batch size, and the data "
+                             f"`{ctx.recipe.data.name}` gives no `batch` argument",
+                             ctx.recipe.train.get("scale_lr_from").span,
+                             help="give the data a `batch = N` argument, or remove "
+                                  "`scale_lr_from`"))
+        return
+    ctx.train["lr_scale"] = float(world_size * batch) / float(base)
+
+
+def _data_batch(ctx: Context) -> int | None:
+    """The data's `batch` argument (its default for a built-in), the batch of
+    one process; None when the data has none or it is not a positive integer."""
+    data = ctx.recipe.data
+    if data is None:
+        return None
+    values = data.values()
+    comp = None if data.user else lookup(data.name)
+    if comp is not None and comp.kind == "data":
+        values = comp.with_defaults(values)
+    batch = values.get("batch")
+    return batch if isinstance(batch, int) and not isinstance(batch, bool) and batch >= 1 else None
+
+
 def _data_iters_per_epoch(ctx: Context) -> int | None:
     data = ctx.recipe.data
     if data is None or data.user:
@@ -96,7 +144,10 @@ def _data_iters_per_epoch(ctx: Context) -> int | None:
     comp = lookup(data.name)
     if comp is None or comp.iters_per_epoch is None or comp.kind != "data":
         return None
+    world_size = ctx.train.get("world_size")
+    if not isinstance(world_size, int) or world_size < 1:
+        world_size = 1  # a bad value: the schema check reported it
     try:
-        return comp.iters_per_epoch(comp.with_defaults(data.values()))
+        return comp.iters_per_epoch(comp.with_defaults(data.values()), world_size=world_size)
     except (TypeError, ValueError, ZeroDivisionError, KeyError):
         return None  # bad arguments: the arguments check reports them

@@ -34,9 +34,15 @@ class DataSource:
 
     Subclasses say how to make the training batch of given sample indices
     (`train_batch`) and what their validation batches are (`val_batches`).
-    Batches are tuples `(x, y)`: `x` is a float tensor (B, C, H, W), or a
-    tuple of such tensors when the source gives several views per sample;
-    `y` holds int64 labels (B,).
+    Training batches are tuples `(x, y, index)`: `x` is a float tensor
+    (B, C, H, W), or a tuple of such tensors when the source gives several
+    views per sample; `y` holds int64 labels (B,); `index` (B,) the samples'
+    positions in the training split, for models that keep per-sample state
+    (a memory bank, pseudo-labels). Validation batches are `(x, y)`.
+
+    `set_uniform_sampling(labels, k)` makes every later epoch draw its samples
+    uniformly over the classes of `labels` (DeepCluster's sampler); None
+    goes back to plain shuffling.
     """
 
     def __init__(self, *, n_train: int, batch: int, drop_last: bool, seed: int,
@@ -44,15 +50,58 @@ class DataSource:
         self.n_train, self.batch, self.drop_last, self.seed = n_train, batch, drop_last, seed
         self.num_classes = num_classes
         self.sample_shape = tuple(sample_shape)  # of one image: (C, H, W)
+        self.uniform: tuple[Tensor, int] | None = None  # (labels, k) of uniform sampling
+        self.rank, self.world_size = 0, 1  # this process's share: see `shard`
 
     @property
     def iters_per_epoch(self) -> int:
         # the registry's rule (one definition), which `sspec check` also uses
-        return batches_per_epoch(self.n_train, self.batch, self.drop_last)
+        return batches_per_epoch(self.n_train, self.batch, self.drop_last, self.world_size)
+
+    def shard(self, rank: int, world_size: int) -> None:
+        """Make `batches` give process `rank`'s share of every epoch, as
+        MMEngine's DefaultSampler (round_up=True): the epoch's order padded by
+        wrapping around to a multiple of `world_size`, then every
+        `world_size`-th sample from position `rank`. Batch k of the processes
+        together is then batch k of one process with a `world_size` times
+        larger batch, sample for sample."""
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")
+        self.rank, self.world_size = rank, world_size
+
+    def set_uniform_sampling(self, labels: Tensor | None, k: int = 0) -> None:
+        """Sample uniformly over the `k` classes of `labels` (one per training
+        sample) from the next epoch on; None: shuffle all samples again."""
+        if labels is None:
+            self.uniform = None
+            return
+        labels = torch.as_tensor(labels, dtype=torch.long).cpu()
+        if labels.shape != (self.n_train,):
+            raise ValueError(f"uniform sampling needs one label per training sample "
+                             f"({self.n_train}), got shape {tuple(labels.shape)}")
+        self.uniform = (labels.clone(), int(k))
 
     def order(self, epoch: int) -> Tensor:
-        """The permutation of the training samples in `epoch`."""
-        return torch.randperm(self.n_train, generator=generator(self.seed, "epoch", epoch))
+        """The training samples of `epoch`, in order: a permutation of the
+        training split, or with uniform sampling as many samples drawn evenly
+        from the non-empty classes (MMSelfSup's DeepClusterSampler: an equal
+        share per class, drawn with replacement only where a class is smaller
+        than its share, then shuffled and cut to the split's size)."""
+        gen = generator(self.seed, "epoch", epoch)
+        if self.uniform is None:
+            return torch.randperm(self.n_train, generator=gen)
+        labels, k = self.uniform
+        classes = [c for c in range(max(k, int(labels.max()) + 1)) if (labels == c).any()]
+        share = self.n_train // len(classes) + 1
+        picked = []
+        for c in classes:
+            members = torch.nonzero(labels == c).flatten()
+            if len(members) >= share:
+                picked.append(members[torch.randperm(len(members), generator=gen)[:share]])
+            else:
+                picked.append(members[torch.randint(len(members), (share,), generator=gen)])
+        pool = torch.cat(picked)
+        return pool[torch.randperm(len(pool), generator=gen)][:self.n_train]
 
     def batches(self, epoch: int, start: int = 0) -> Iterator[tuple]:
         """The training batches of `epoch`, from batch `start` on.
@@ -64,12 +113,26 @@ class DataSource:
         return self._batches(epoch, start)
 
     def _batches(self, epoch: int, start: int) -> Iterator[tuple]:
-        order, b = self.order(epoch), self.batch
+        order, b = self._share(self.order(epoch)), self.batch
         for k in range(start, self.iters_per_epoch):
-            yield self.train_batch(order[k * b:(k + 1) * b], generator(self.seed, "batch", epoch, k))
+            index = order[k * b:(k + 1) * b]
+            # one process keeps the streams it always had; several draw their own
+            gen = (generator(self.seed, "batch", epoch, k) if self.world_size == 1
+                   else generator(self.seed, "batch", epoch, k, "rank", self.rank))
+            yield (*self.train_batch(index, gen), index)
+
+    def _share(self, order: Tensor) -> Tensor:
+        """This process's part of an epoch's order (see `shard`)."""
+        if self.world_size == 1:
+            return order
+        per = -(-len(order) // self.world_size)  # ceil
+        total = per * self.world_size
+        padded = order.repeat(-(-total // len(order)))[:total]
+        return padded[self.rank::self.world_size]
 
     def train_batch(self, index: Tensor, gen: torch.Generator) -> tuple:
-        """The batch of training samples `index`; `gen` for its random augmentation."""
+        """`(x, y)` of the training samples `index`; `gen` for its random
+        augmentation (`batches` appends `index`)."""
         raise NotImplementedError
 
     def val_batches(self) -> Iterator[tuple] | None:

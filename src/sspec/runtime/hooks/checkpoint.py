@@ -38,7 +38,7 @@ class CheckpointHook(Hook):
         if runner.last_saved == done:
             return
         runner.save_checkpoint(done, self.save_optimizer)
-        if self.keep > 0:
+        if self.keep > 0 and getattr(runner, "rank", 0) == 0:  # process 0 writes the files
             from ..checkpoint import list_checkpoints
 
             found = list_checkpoints(runner.checkpoint_dir)

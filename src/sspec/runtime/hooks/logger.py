@@ -1,6 +1,8 @@
 """LoggerHook: prints training progress every `interval` iterations and the
 validation metrics. On a terminal the progress line is rewritten in place;
-otherwise (a file, a pipe, CI) every report is a plain line."""
+otherwise (a file, a pipe, CI) every report is a plain line. With several
+processes, process 0 alone prints (the values it prints are the means over
+the processes)."""
 
 from __future__ import annotations
 
@@ -31,8 +33,11 @@ class LoggerHook(Hook):
         self.t0 = time.perf_counter()
         self.started = None
         self.pending = False
+        self.quiet = getattr(runner, "rank", 0) != 0
+        world_size = getattr(runner, "world_size", 1)
         self._print(f"training {runner.plan.get('recipe')}: {runner.max_iters} iterations "
-                    f"({runner.ipe} per epoch) on {runner.device}, {runner.precision}")
+                    f"({runner.ipe} per epoch) on {runner.device}, {runner.precision}"
+                    + (f", {world_size} processes" if world_size > 1 else ""))
 
     def after_train_iter(self, runner) -> None:
         i = runner.iter
@@ -55,6 +60,8 @@ class LoggerHook(Hook):
                 parts.append(f"{k} {v:.4f}")
         parts.append(f"{rate:.1f} it/s")
         text = "  ".join(parts)
+        if getattr(self, "quiet", False):
+            return
         if self._tty():
             self._out().write("\r\x1b[K" + text)
             self._out().flush()
@@ -73,6 +80,8 @@ class LoggerHook(Hook):
                     + f"; files in {runner.work_dir}")
 
     def _print(self, text: str) -> None:
+        if getattr(self, "quiet", False):
+            return
         out = self._out()
         if getattr(self, "pending", False):
             out.write("\n")
