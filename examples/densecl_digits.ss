@@ -1,7 +1,7 @@
 # After MMSelfSup's DenseCL recipe (densecl_resnet50_8xb32-coslr-200e): SGD with
 # a cosine lr, a momentum key encoder, global and dense queues, and DenseCLHook
 # keeping the dense loss off (loss_lambda = 0) for the first iterations.
-# Scaled down to scikit-learn's digits: 40 epochs of 1437 images, so a larger
+# Scaled down to scikit-learn's digits: 40 epochs of 1438 images, so a larger
 # lr (0.4 per 256) than ImageNet's 0.03 per 256, a shorter queue and momentum.
 recipe densecl_digits
 

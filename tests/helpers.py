@@ -47,6 +47,13 @@ def recipe(body: str = "", *, train: str = "epochs = 12  iters_per_epoch = 8",
 BODY_LINE = 6  # the line on which `recipe(body)` puts the body's first line
 
 
+def spec(name: str, **args) -> dict:
+    """The Plan entry of a built-in component, its defaults filled in as the compiler does."""
+    from sspec.registry import lookup
+
+    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
+
+
 def compile_text(text: str, overrides: Iterable[str] = (), file: str = "t.ss"):
     return compile_source(text, file, list(overrides))
 

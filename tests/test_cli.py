@@ -209,14 +209,14 @@ def compile_plan(*args):
 
 def test_set_changes_the_plan():
     plan = compile_plan(SIMSIAM)
-    assert plan["train"]["epochs"] == 20
-    ipe = plan["train"]["iters_per_epoch"]
-    assert plan["train"]["iters"] == 20 * ipe
-    plan = compile_plan("--set", "train.epochs=100", SIMSIAM)
     assert plan["train"]["epochs"] == 100
+    ipe = plan["train"]["iters_per_epoch"]
     assert plan["train"]["iters"] == 100 * ipe
+    plan = compile_plan("--set", "train.epochs=30", SIMSIAM)
+    assert plan["train"]["epochs"] == 30
+    assert plan["train"]["iters"] == 30 * ipe
     [phase] = plan["schedules"]["lr"]
-    assert (phase["begin"], phase["end"]) == (0, 100 * ipe)  # `end` follows
+    assert (phase["begin"], phase["end"]) == (0, 30 * ipe)  # `end` follows
 
 
 def test_set_on_check():

@@ -13,29 +13,18 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 import torch.nn.functional as F
-from helpers import EXAMPLES, invoke
+from helpers import EXAMPLES, invoke, spec
 
-from sspec.registry import lookup
 from sspec.runtime.clustering import cluster_stats, inverse_size_weights
 from sspec.runtime.data import build_data
 from sspec.runtime.hooks.deepcluster import DeepClusterHook
 from sspec.runtime.loop import STOP_ENV
 from sspec.runtime.models import build_model
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 K = 8
 EXAMPLE = EXAMPLES / "deepcluster_digits.ss"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def spec(name: str, **args) -> dict:
-    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
 
 
 def model_and_data(k=K, batch=32):

@@ -12,25 +12,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+from helpers import spec
 from sspec.registry import lookup, names
 from sspec.runtime.data import build_data
 from sspec.runtime.data import digits as digits_module
 from sspec.runtime.models import build_model
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These models are tiny: extra intra-op threads only add overhead, and on
-    a busy machine their spin-waiting makes a 0.1 s run take seconds."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def spec(name: str, **args) -> dict:
-    """A Plan entry for a built-in component, defaults filled as the compiler does."""
-    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def implemented(name: str) -> bool:

@@ -14,25 +14,14 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from helpers import EXAMPLES, invoke
+from helpers import EXAMPLES, invoke, spec
 
-from sspec.registry import lookup
 from sspec.runtime.data import build_data
 from sspec.runtime.hooks.odc import ODCHook
 from sspec.runtime.models import build_model
 from sspec.runtime.models.odc import ODCMemory
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def spec(name: str, **args) -> dict:
-    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def bank(features, labels, k, momentum=0.5, min_cluster=0) -> ODCMemory:

@@ -250,10 +250,10 @@ def test_group_names_and_base_values_equal_the_schedules_simsiam_example():
     p = compile_source(text, "simsiam_digits.ss").plan
     built = _check_against_schedules(p, ConvNet())
     g = groups_by_name(built)
-    assert g["line 18"]["fixed_lr"] and all(n.startswith("predictor.")
-                                            for n in g["line 18"]["params"])
+    assert g["line 19"]["fixed_lr"] and all(n.startswith("predictor.")
+                                            for n in g["line 19"]["params"])
     res = compute(p)
-    assert (res.curve("lr", "line 18") == g["line 18"]["lr"]).all()   # fixed
+    assert (res.curve("lr", "line 19") == g["line 19"]["lr"]).all()   # fixed
     assert res.curve("lr")[-1] < g["default"]["lr"]                    # scheduled
 
 

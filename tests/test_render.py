@@ -37,15 +37,15 @@ def test_csv_has_a_row_per_iteration_and_round_trips():
     header, body = rows[0], rows[1:]
     assert header[:3] == ["iter", "epoch", "lr"]
     assert any(h.startswith("lr[") for h in header)       # the fixed-lr predictor group
-    assert len(body) == 460
-    assert [int(r[0]) for r in body] == list(range(460))
+    assert len(body) == 2300  # 100 epochs of 23 batches
+    assert [int(r[0]) for r in body] == list(range(2300))
     assert int(body[22][1]) == 0 and int(body[23][1]) == 1  # 23 batches per epoch
     lr = np.array([float(r[2]) for r in body])
     expected = compute(plan_of((EXAMPLES / "simsiam_digits.ss").read_text())).values["lr"]
     assert np.array_equal(lr, expected)
     fixed = [float(r[header.index(next(h for h in header if h.startswith("lr[")))])
              for r in body]
-    assert set(fixed) == {0.05 * 64 / 256}
+    assert set(fixed) == {0.2 * 64 / 256}  # the example's base_lr
 
 
 @pytest.mark.parametrize("ext", ["png", "svg", "pdf", "csv", "json"])

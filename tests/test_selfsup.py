@@ -12,24 +12,13 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from helpers import EXAMPLES, invoke
+from helpers import EXAMPLES, invoke, spec
 
-from sspec.registry import lookup
 from sspec.runtime.data import build_data
 from sspec.runtime.hooks.selfsup import DenseCLHook, SimSiamHook
 from sspec.runtime.models import build_model
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def spec(name: str, **args) -> dict:
-    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def two_view_batch(batch=16):
@@ -143,7 +132,7 @@ def test_simsiam_short_run_keeps_fixed_lr_and_writes_probe(tmp_path):
     assert len(rows) == 46
     fixed = [k for k in rows[0] if k.startswith("lr[")]
     assert len(fixed) == 1
-    base_lr = 0.05 * 64 / 256
+    base_lr = 0.2 * 64 / 256
     assert all(r[fixed[0]] == pytest.approx(base_lr) for r in rows)
     assert rows[-1]["lr"] < base_lr  # the other group follows the cosine
     for key in ("probe_acc", "probe_acc_random_init"):

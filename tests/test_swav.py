@@ -12,28 +12,17 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from helpers import EXAMPLES, invoke
+from helpers import EXAMPLES, invoke, spec
 
-from sspec.registry import lookup
 from sspec.runtime.data import build_data
 from sspec.runtime.hooks.swav import SwAVHook
 from sspec.runtime.loop import STOP_ENV
 from sspec.runtime.models import build_model
 from sspec.runtime.models.swav import sinkhorn
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 EXAMPLE = EXAMPLES / "swav_digits.ss"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def spec(name: str, **args) -> dict:
-    return {"type": name, "user": False, "args": lookup(name).with_defaults(args)}
 
 
 def swav(**args):

@@ -30,12 +30,11 @@ model buffers, in every checkpoint.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..checkpoint import write_atomic
 from ..clustering import cluster_stats, inverse_size_weights
 from .base import Hook
 
@@ -80,20 +79,5 @@ class ODCHook(Hook):
     def after_train_epoch(self, runner) -> None:
         if (runner.epoch + 1) % SAVE_EVERY_EPOCHS == 0 and runner.rank == 0:
             labels = runner.model.memory_bank.label_bank.cpu().numpy()
-            save_npy_atomic(labels, Path(runner.work_dir) / f"cluster_epoch_{runner.epoch + 1}.npy")
-
-
-def save_npy_atomic(array: np.ndarray, path: Path) -> None:
-    """np.save to a temporary file beside `path`, then renamed over it, so a
-    crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            write_atomic(Path(runner.work_dir) / f"cluster_epoch_{runner.epoch + 1}.npy",
+                         lambda f: np.save(f, labels))

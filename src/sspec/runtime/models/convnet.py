@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from ...registry.models import BACKBONES
 from .base import Classifier, check_images
 
 
@@ -43,3 +44,13 @@ class ConvNet(Classifier):
         for layer in self.layers:
             x = layer(x)
         return x.mean((2, 3))
+
+
+def feature_extractor(model: str, backbone: str, channels: int, img_size: int, width: int) -> ConvNet:
+    """The backbone named `backbone` of a self-supervised `model`: the convnet
+    without its classification head (`features(x)`, `feat_dim`, `layers`)."""
+    if backbone not in BACKBONES:
+        raise ValueError(f"{model}: unknown backbone `{backbone}`")
+    net = ConvNet(channels, img_size, width, num_classes=1)
+    del net.head
+    return net

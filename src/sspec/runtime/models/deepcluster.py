@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .simsiam import backbone as convnet_backbone
+from .convnet import feature_extractor
 
 
 class ClusterHead(nn.Linear):
@@ -49,9 +49,7 @@ class ClusterHead(nn.Linear):
 class DeepCluster(nn.Module):
     def __init__(self, backbone: str, width: int, channels: int, img_size: int, num_classes: int):
         super().__init__()
-        if backbone != "convnet":
-            raise ValueError(f"deepcluster: unknown backbone `{backbone}`")
-        self.backbone = convnet_backbone(channels, img_size, width)
+        self.backbone = feature_extractor("deepcluster", backbone, channels, img_size, width)
         self.feat_dim = self.backbone.feat_dim
         self.num_classes = int(num_classes)
         self.head = ClusterHead(self.feat_dim, self.num_classes)

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .simsiam import backbone as convnet_backbone
+from .convnet import feature_extractor
 from .simsiam import two_views
 
 
@@ -58,9 +58,7 @@ class DenseCL(nn.Module):
     def __init__(self, backbone: str, width: int, channels: int, img_size: int, feat_dim: int,
                  queue_len: int, momentum: float, temperature: float, loss_lambda: float):
         super().__init__()
-        if backbone != "convnet":
-            raise ValueError(f"densecl: unknown backbone `{backbone}`")
-        self.backbone = convnet_backbone(channels, img_size, width)
+        self.backbone = feature_extractor("densecl", backbone, channels, img_size, width)
         hid = self.backbone.feat_dim
         self.feat_dim = hid
         self.proj_dim = feat_dim

@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..dist import all_gather_cat, broadcast_
-from .simsiam import backbone as convnet_backbone
+from .convnet import feature_extractor
 
 EPS = 1e-10  # MMSelfSup's guard against dividing by a zero norm
 
@@ -237,9 +237,7 @@ class ODC(nn.Module):
     def __init__(self, backbone: str, width: int, channels: int, img_size: int, feat_dim: int,
                  num_classes: int, memory_momentum: float, min_cluster: int):
         super().__init__()
-        if backbone != "convnet":
-            raise ValueError(f"odc: unknown backbone `{backbone}`")
-        self.backbone = convnet_backbone(channels, img_size, width)
+        self.backbone = feature_extractor("odc", backbone, channels, img_size, width)
         hid = self.backbone.feat_dim
         self.feat_dim = hid
         self.proj_dim = feat_dim

@@ -14,14 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .convnet import ConvNet
-
-
-def backbone(channels: int, img_size: int, width: int) -> ConvNet:
-    """The convnet's feature extractor (its classification head removed)."""
-    net = ConvNet(channels, img_size, width, num_classes=1)
-    del net.head
-    return net
+from .convnet import feature_extractor
 
 
 def two_views(batch) -> tuple[Tensor, Tensor]:
@@ -38,9 +31,7 @@ class SimSiam(nn.Module):
     def __init__(self, backbone: str, width: int, channels: int, img_size: int,
                  feat_dim: int, pred_dim: int):
         super().__init__()
-        if backbone != "convnet":
-            raise ValueError(f"simsiam: unknown backbone `{backbone}`")
-        self.backbone = globals()["backbone"](channels, img_size, width)
+        self.backbone = feature_extractor("simsiam", backbone, channels, img_size, width)
         hid = self.backbone.feat_dim
         self.feat_dim = hid
         self.proj_dim = feat_dim

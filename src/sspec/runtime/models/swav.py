@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import dist
-from .simsiam import backbone as convnet_backbone
+from .convnet import feature_extractor
 
 NUMERIC_FLOOR = 1e-12  # added to the codes when a prototype's total underflows to 0
 
@@ -108,11 +108,9 @@ class SwAV(nn.Module):
                  num_prototypes: int, temperature: float, epsilon: float, sinkhorn_iterations: int,
                  crops_for_assign=(0, 1)):
         super().__init__()
-        if backbone != "convnet":
-            raise ValueError(f"swav: unknown backbone `{backbone}`")
         if not crops_for_assign:
             raise ValueError("swav: `crops_for_assign` must name at least one view")
-        self.backbone = convnet_backbone(channels, img_size, width)
+        self.backbone = feature_extractor("swav", backbone, channels, img_size, width)
         hid = self.backbone.feat_dim
         self.feat_dim = hid
         self.proj_dim = feat_dim
