@@ -118,7 +118,11 @@ def run_example(name, work, *extra):
     result = invoke("run", str(EXAMPLES / name), "--work-dir", str(work), "--device", "cpu", *extra)
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     rows = [json.loads(line) for line in (work / "metrics.jsonl").read_text().splitlines()]
-    return rows, json.loads((work / "summary.json").read_text())
+    summary = json.loads((work / "summary.json").read_text())
+    # the last line says what the probe found
+    assert (f"linear probe {summary['probe_acc']:.4f} (random init {summary['probe_acc_random_init']:.4f})"
+            in result.stdout)
+    return rows, summary
 
 
 @pytest.mark.parametrize("name", ["simsiam_digits.ss", "densecl_digits.ss"])

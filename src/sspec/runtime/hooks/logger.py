@@ -77,6 +77,8 @@ class LoggerHook(Hook):
         s = getattr(runner, "summary", None) or {}
         self._print(f"done: {s.get('iterations')} iterations in {s.get('seconds')} s"
                     + (f", val accuracy {s['val_accuracy']:.4f}" if "val_accuracy" in s else "")
+                    + (f", linear probe {s['probe_acc']:.4f} (random init {s['probe_acc_random_init']:.4f})"
+                       if "probe_acc" in s else "")
                     + f"; files in {runner.work_dir}")
 
     def _print(self, text: str) -> None:
