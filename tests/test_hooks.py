@@ -331,3 +331,16 @@ def test_check_hooks_shows_each_point_in_order(tmp_path):
     assert lines[-2:] == ["what the hooks write:", "  ema writes `ema`"]
     # a recipe with errors has no order to show; json output is diagnostics only
     assert "hooks in the order" not in invoke("check", "--hooks", "--format", "json", str(path)).stdout
+
+
+def test_simsiam_hook_lr_against_a_scaled_fixed_group():
+    """`scale_lr_from` scales every group's lr (the fixed one too) but not
+    SimSiamHook's `lr`: W410 says so, at the hook's `lr`."""
+    text = recipe("hook SimSiamHook(fix_pred_lr = true, lr = 0.05)\n", model="simsiam()",
+                  data="digits(batch = 64, augment = true, views = 2)", train="epochs = 2",
+                  optimizer='SGD(lr = 0.05) {\n    params "predictor.*" { fixed_lr = true }\n}')
+    assert compile_text(text).diagnostics == []
+    [d] = compile_text(text, ["train.world_size=8", "train.scale_lr_from=256"]).diagnostics
+    assert (d.code, d.span.line, d.span.column) == ("W410", 8, 43)
+    assert "lr 0.05, but the group's own lr is 0.1" in d.message
+    assert any("scale_lr_from" in n for n in d.notes)

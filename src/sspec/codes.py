@@ -708,9 +708,10 @@ _TABLE = [
         "SimSiamHook sets the lr of every param group marked `fixed_lr = true` to "
         "its own `lr`, while the schedules leave those groups at their own lr, "
         "which is what `sspec render` draws. When the two lrs differ, training "
-        "does not use the lr the chart shows; when no group is marked, the hook "
-        "does nothing. Give the hook and the group the same lr, or mark the "
-        "predictor's parameters.",
+        "does not use the lr the chart shows (`scale_lr_from` makes them differ: "
+        "it scales the groups' lr, not the hook's, as MMEngine's `auto_scale_lr` "
+        "does); when no group is marked, the hook does nothing. Give the hook "
+        "and the group the same lr, or mark the predictor's parameters.",
         _recipe("hook SimSiamHook(fix_pred_lr = true, lr = 0.05)",
                 model="simsiam()", optimizer="SGD(lr = 0.05) {\n"
                 "    params \"predictor.*\" { fixed_lr = true  lr = 0.01 }\n}"),

@@ -185,18 +185,23 @@ def _check_fixed_lr(ctx: Context, entries: list[_Entry]) -> None:
                 help='mark the predictor\'s parameters: `params "predictor.*" { fixed_lr = true }`'))
             continue
         base = ctx.args.get(id(optimizer.call), {}).get("lr")
+        scale = ctx.train.get("lr_scale") or 1.0  # `scale_lr_from` scales the groups, not the hook
         for rule in fixed:
             settings = {a.name: a.value for a in rule.settings}
             lr = settings.get("lr")
             if lr is None and isinstance(base, (int, float)):
                 lr = base * settings.get("lr_mult", 1.0)
+            if isinstance(lr, (int, float)):
+                lr = lr * scale
             if isinstance(lr, (int, float)) and isinstance(hook_lr, (int, float)) \
                     and abs(lr - hook_lr) > 1e-12 * max(abs(lr), abs(hook_lr)):
                 ctx.report(warning(
                     "W410", f"`{e.label}` sets the `fixed_lr` group of line {rule.span.line} to "
                     f"lr {show(hook_lr)}, but the group's own lr is {show(lr)}",
                     e.hook.call.arg("lr").value_span if e.hook.call.arg("lr") else e.hook.call.name_span,
-                    notes=["`sspec render` draws the group at its own lr; training uses the hook's"],
+                    notes=["`sspec render` draws the group at its own lr; training uses the hook's"]
+                    + (["`scale_lr_from` scales the group's lr, and not the hook's (as MMEngine's "
+                        "`auto_scale_lr`)"] if scale != 1.0 else []),
                     help="give the hook and the group the same lr"))
 
 
