@@ -211,9 +211,7 @@ def test_e004_not_utf8(tmp_path):
     # The bytes the example's `printf` writes: é in Latin-1.
     path = tmp_path / "recipe.ss"
     path.write_bytes(b"train { epochs = 10 }  # r\xe9sum\xe9\n")
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["check", str(path)])
+    result = CliRunner().invoke(main, ["check", str(path)])
     assert result.exit_code == 1, result.output
     assert "E004" in result.output
     expected = code.example.splitlines()[-1].replace("recipe.ss", str(path))
@@ -235,17 +233,16 @@ def _python_c_output(session_line: str) -> str:
     return out.getvalue()
 
 
-def test_e115_too_deep():
+def test_e115_too_deep(tmp_path, monkeypatch):
     code = CODES["E115"]
     assert not code.is_recipe
     lines = code.example.splitlines()
     recipe = _python_c_output(lines[0])
     result = compile_source(recipe, "deep.ss")
     assert [d.code for d in result.diagnostics] == ["E115"], describe(result)
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        Path("deep.ss").write_text(recipe, encoding="utf-8")
-        output = runner.invoke(main, ["check", "deep.ss"]).output
+    monkeypatch.chdir(tmp_path)  # the example's command names the file `deep.ss`
+    Path("deep.ss").write_text(recipe, encoding="utf-8")
+    output = CliRunner().invoke(main, ["check", "deep.ss"]).output
     assert lines[-1] in output, output
 
     fixed = compile_source(_python_c_output(code.fix.splitlines()[0]), "deep.ss")
