@@ -159,6 +159,8 @@ def test_a_failing_worker_is_one_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
     assert "gives 4 batches per epoch" in result.stderr
     assert "error: training stopped: process" in result.stderr.splitlines()[-1]
+    # the workers' errors and that line, not the elastic agent's log
+    assert "closing signal" not in result.stderr and "local_rank:" not in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -146,6 +146,7 @@ def launch(worker_args: Sequence[str], nproc: int, nnodes: int = 1, node_rank: i
     argv += ["-m", "sspec", *worker_args]
     # as torchrun does for several processes, without its banner
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _quiet_elastic_logs()
     try:
         run(get_args_parser().parse_args(argv))
     except ChildFailedError as exc:
@@ -157,3 +158,15 @@ def launch(worker_args: Sequence[str], nproc: int, nnodes: int = 1, node_rank: i
                              else "")) from None
     except SignalException as exc:
         raise LaunchError(f"stopped by {exc.sigval.name}") from None
+
+
+def _quiet_elastic_logs() -> None:
+    """The elastic agent logs each worker failure and the signals it sends
+    the others; the workers' own located errors and LaunchError's one line
+    already say what happened, so its log lines would only bury them. (Its
+    loggers set their level when their module is imported: set them after.)"""
+    import logging
+
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.startswith("torch.distributed.elastic") or name == "torch.distributed.run":
+            logging.getLogger(name).setLevel(logging.CRITICAL)
