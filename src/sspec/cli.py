@@ -53,12 +53,31 @@ def _checked_plan(path: str, overrides: tuple[str, ...], show: bool = True) -> d
     """The Plan of a recipe; its diagnostics go to stderr (warnings only if
     `show`), and a recipe with errors ends the command with exit status 1
     before anything else runs."""
-    result, sources = _compile(path, overrides)
+    return _checked(*_compile(path, overrides), show)
+
+
+def _checked(result, sources: dict, show: bool = True) -> dict:
+    """`_checked_plan` of a compiled recipe."""
     if result.diagnostics and (show or not result.ok):
         click.echo(_renderer(sources, sys.stderr).render_all(result.diagnostics), err=True)
     if not result.ok:
         sys.exit(1)
     return result.plan
+
+
+def _plan_for(path: str, overrides: tuple[str, ...], world_size: int,
+              show: bool) -> tuple[dict, int | None]:
+    """The checked Plan of a recipe trained by `world_size` processes, and the
+    world size the recipe (or a `--set`) itself gives, None where it gives
+    none. The processes that train decide `train.world_size`: the recipe is
+    compiled again with it only where its own differs (never in a plain
+    one-process run of a recipe that says nothing)."""
+    result, sources = _compile(path, overrides)
+    setting = result.recipe.train.get("world_size") if result.recipe and result.recipe.train else None
+    written = setting.value if setting is not None else None
+    if not (result.ok and (result.train or {}).get("world_size") == world_size):
+        result, sources = _compile(path, (*overrides, f"train.world_size={world_size}"))
+    return _checked(result, sources, show), written
 
 
 def _totals(train: dict | None) -> str | None:
@@ -109,8 +128,9 @@ def check(files, fmt, overrides, strict, show_hooks) -> None:
         if show_hooks and result.ok:
             orders[path] = result.plan
         sources.update(file_sources)
-        if result.ok and _totals(result.train):
-            totals[path] = _totals(result.train)
+        total = _totals(result.train) if result.ok else None
+        if total:
+            totals[path] = total
         diagnostics = result.diagnostics
         if strict:
             diagnostics = [d.as_error() if d.severity is Severity.WARNING else d
@@ -190,8 +210,9 @@ def render(file, output, fmt, overrides) -> None:
         click.echo(f"{where}error: {exc}", err=True)
         sys.exit(1)
     title = f"{plan['recipe']} ({plan['train']['iters']} iterations)"
-    if _totals(plan["train"]):
-        title += f"\n{_totals(plan['train'])}"
+    total = _totals(plan["train"])
+    if total:
+        title += f"\n{total}"
     if fmt in draw.IMAGE_FORMATS:
         draw.save_image(values, title, output, fmt)
         click.echo(f"wrote {output}", err=True)
@@ -250,11 +271,8 @@ def run(file, work_dir, overrides, resume, device, nproc, nnodes, node_rank, rdz
     world_size = nproc * nnodes if nproc is not None else distributed.env_world_size()
     rank = distributed.env_rank()
     launching = nproc is not None
-    written = _compile(file, overrides, plan=False)[0].recipe  # for a note, below
-    setting = written.train.get("world_size") if written is not None and written.train else None
-    recipe_world_size = setting.value if setting is not None else None
-    plan = _checked_plan(file, (*overrides, f"train.world_size={world_size}"),
-                         show=rank == 0 and not launching)  # warnings: once, from rank 0
+    plan, recipe_world_size = _plan_for(file, overrides, world_size,
+                                        show=rank == 0 and not launching)  # warnings: once, from rank 0
     if rank == 0 and not launching and recipe_world_size not in (None, world_size):
         click.echo(f"note: the recipe is for train.world_size = {recipe_world_size}; "
                    f"this run has {world_size} process(es), and its epochs and lr follow that",
@@ -359,10 +377,6 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-if __name__ == "__main__":
-    main()
-
-
 def hook_order_text(path: str, plan: dict) -> str:
     """The hooks of a Plan at every hook point, in the order they run, with
     their priorities and what each writes (`sspec check --hooks`)."""
@@ -388,3 +402,7 @@ def hook_order_text(path: str, plan: dict) -> str:
             writers.append(f"  {label} writes " + ", ".join(
                 "the lr of the `fixed_lr` groups" if w == "lr:fixed" else f"`{w}`" for w in component.writes))
     return "\n".join(lines + (["what the hooks write:", *writers] if writers else []))
+
+
+if __name__ == "__main__":
+    main()

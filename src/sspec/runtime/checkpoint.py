@@ -109,13 +109,19 @@ def list_checkpoints(directory: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def load(path: Path) -> dict:
+    """The checkpoint at `path`; raises when it does not load or is not sspec's."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(ckpt, dict) or "iter" not in ckpt or "model" not in ckpt:
+        raise ValueError("not an sspec checkpoint")
+    return ckpt
+
+
 def load_newest(directory: Path, log=None) -> tuple[Path, dict] | None:
     """The newest checkpoint that loads; a torn or corrupt one is skipped with a warning."""
     for _, path in reversed(list_checkpoints(directory)):
         try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-            if not isinstance(ckpt, dict) or "iter" not in ckpt or "model" not in ckpt:
-                raise ValueError("not an sspec checkpoint")
+            ckpt = load(path)
         except Exception as exc:  # noqa: BLE001 - a torn file, a foreign pickle, ...
             message = f"skipping checkpoint {path}: it does not load ({type(exc).__name__}: {exc})"
             if log is not None:

@@ -397,7 +397,7 @@ class Runner:
             return found
         path = self.checkpoint_dir / name[0]
         try:
-            return path, torch.load(path, map_location="cpu", weights_only=True)
+            return path, ckpt_io.load(path)
         except Exception as exc:  # noqa: BLE001 - missing on this machine, unreadable, ...
             raise RunError(f"process {self.rank} cannot read {path}, which process 0 resumes "
                            f"from ({type(exc).__name__}: {exc}); every machine must see the "

@@ -4,10 +4,9 @@ regression (scikit-learn) fitted on the features of the training split
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-__all__ = ["linear_probe", "probe_applies"]
+__all__ = ["frozen_features", "linear_probe", "probe_applies"]
 
 
 def probe_applies(plan, model, data) -> bool:
@@ -17,9 +16,18 @@ def probe_applies(plan, model, data) -> bool:
 
 
 @torch.no_grad()
-def _features(model, x: torch.Tensor, device, batch: int = 512) -> np.ndarray:
-    out = [model.features(x[i:i + batch].to(device)).float().cpu() for i in range(0, len(x), batch)]
-    return torch.cat(out).numpy()
+def frozen_features(model, x: torch.Tensor, device, embed=None, batch: int = 512) -> torch.Tensor:
+    """`embed(x)` (default: `model.features`) in eval mode, batch by batch,
+    as float32 on the CPU; the model's mode is restored afterwards. For the
+    probe and the clustering hooks."""
+    embed = embed or model.features
+    was_training = model.training
+    model.eval()
+    try:
+        out = [embed(x[i:i + batch].to(device)).float().cpu() for i in range(0, len(x), batch)]
+    finally:
+        model.train(was_training)
+    return torch.cat(out)
 
 
 def linear_probe(model, data, device="cpu", seed: int = 0) -> float:
@@ -27,13 +35,8 @@ def linear_probe(model, data, device="cpu", seed: int = 0) -> float:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    was_training = model.training
-    model.eval()
-    try:
-        f_train = _features(model, data.train_x, device)
-        f_val = _features(model, data.val_x, device)
-    finally:
-        model.train(was_training)
+    f_train = frozen_features(model, data.train_x, device).numpy()
+    f_val = frozen_features(model, data.val_x, device).numpy()
     scaler = StandardScaler().fit(f_train)
     clf = LogisticRegression(max_iter=1000, random_state=seed)
     clf.fit(scaler.transform(f_train), data.train_y.numpy())

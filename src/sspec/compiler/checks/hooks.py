@@ -191,10 +191,10 @@ def _check_fixed_lr(ctx: Context, entries: list[_Entry]) -> None:
             lr = settings.get("lr")
             if lr is None and isinstance(base, (int, float)):
                 lr = base * settings.get("lr_mult", 1.0)
-            if isinstance(lr, (int, float)):
-                lr = lr * scale
-            if isinstance(lr, (int, float)) and isinstance(hook_lr, (int, float)) \
-                    and abs(lr - hook_lr) > 1e-12 * max(abs(lr), abs(hook_lr)):
+            if not isinstance(lr, (int, float)):
+                continue  # an invalid lr: its own error says so
+            lr = lr * scale
+            if abs(lr - hook_lr) > 1e-12 * max(abs(lr), abs(hook_lr)):
                 ctx.report(warning(
                     "W410", f"`{e.label}` sets the `fixed_lr` group of line {rule.span.line} to "
                     f"lr {show(hook_lr)}, but the group's own lr is {show(lr)}",

@@ -104,8 +104,7 @@ def _batch_totals(ctx: Context) -> None:
     global batch over `scale_lr_from` (None when not scaling). As in MMEngine,
     gradient accumulation does not count: it is the batch of one step of
     the data loaders, not of the optimizer."""
-    world_size = ctx.train.get("world_size")
-    world_size = world_size if isinstance(world_size, int) and world_size >= 1 else 1
+    world_size = _world_size(ctx)
     batch = _data_batch(ctx)
     ctx.train["global_batch"] = world_size * batch if batch is not None else None
     ctx.train["lr_scale"] = None
@@ -121,6 +120,12 @@ def _batch_totals(ctx: Context) -> None:
                                   "`scale_lr_from`"))
         return
     ctx.train["lr_scale"] = float(world_size * batch) / float(base)
+
+
+def _world_size(ctx: Context) -> int:
+    """`train.world_size`; 1 for a bad value, which the schema check reported."""
+    world_size = ctx.train.get("world_size")
+    return world_size if isinstance(world_size, int) and world_size >= 1 else 1
 
 
 def _data_batch(ctx: Context) -> int | None:
@@ -144,10 +149,7 @@ def _data_iters_per_epoch(ctx: Context) -> int | None:
     comp = lookup(data.name)
     if comp is None or comp.iters_per_epoch is None or comp.kind != "data":
         return None
-    world_size = ctx.train.get("world_size")
-    if not isinstance(world_size, int) or world_size < 1:
-        world_size = 1  # a bad value: the schema check reported it
     try:
-        return comp.iters_per_epoch(comp.with_defaults(data.values()), world_size=world_size)
+        return comp.iters_per_epoch(comp.with_defaults(data.values()), world_size=_world_size(ctx))
     except (TypeError, ValueError, ZeroDivisionError, KeyError):
         return None  # bad arguments: the arguments check reports them

@@ -90,8 +90,8 @@ class DataSource:
         gen = generator(self.seed, "epoch", epoch)
         if self.uniform is None:
             return torch.randperm(self.n_train, generator=gen)
-        labels, k = self.uniform
-        classes = [c for c in range(max(k, int(labels.max()) + 1)) if (labels == c).any()]
+        labels, _ = self.uniform
+        classes = labels.unique().tolist()  # the non-empty ones, in order
         share = self.n_train // len(classes) + 1
         picked = []
         for c in classes:

@@ -34,3 +34,15 @@ def iters_of(duration: Any) -> int:
     if isinstance(duration, dict):
         return int(duration["iters"])
     return int(duration)
+
+
+def every_n_iters(runner, n: int) -> bool:
+    """After the iteration just finished, whether it is the n-th, 2n-th, ...
+    of the run (MMEngine's `Hook.every_n_train_iters`)."""
+    return (runner.iter + 1) % n == 0
+
+
+def every_n_epochs(runner, n: int) -> bool:
+    """At an epoch's end (`runner.epoch` still the finished epoch's index),
+    whether it is the n-th, 2n-th, ... (MMEngine's `Hook.every_n_epochs`)."""
+    return (runner.epoch + 1) % n == 0

@@ -40,7 +40,8 @@ import torch
 from .. import dist
 from ..clustering import cluster_stats, inverse_size_weights, kmeans
 from ..data.source import generator
-from .base import Hook
+from ..probe import frozen_features
+from .base import Hook, every_n_epochs
 
 EXTRACT_BATCH = 512  # images per forward pass of the feature extraction
 
@@ -72,7 +73,7 @@ class DeepClusterHook(Hook):
             self.cluster(runner)
 
     def after_train_epoch(self, runner) -> None:
-        if (runner.epoch + 1) % self.interval == 0:
+        if every_n_epochs(runner, self.interval):
             self.cluster(runner)
 
     def after_load_checkpoint(self, runner, checkpoint) -> None:
@@ -98,20 +99,11 @@ class DeepClusterHook(Hook):
         base = runner.seed if self.seed is None else int(self.seed)
         return generator(base, "DeepClusterHook", purpose, runner.iter).initial_seed() % 2**32
 
-    @torch.no_grad()
     def extract(self, runner) -> torch.Tensor:
         """Features (n_train, D), float32 on the CPU, of the unaugmented training split."""
         model = runner.model
-        embed = getattr(model, "cluster_features", None) or model.features
-        was_training = model.training
-        model.eval()
-        try:
-            x = runner.data.train_x
-            parts = [embed(x[i:i + EXTRACT_BATCH].to(runner.device)).float().cpu()
-                     for i in range(0, len(x), EXTRACT_BATCH)]
-        finally:
-            model.train(was_training)
-        return torch.cat(parts)
+        return frozen_features(model, runner.data.train_x, runner.device,
+                               getattr(model, "cluster_features", None), EXTRACT_BATCH)
 
     def cluster(self, runner) -> None:
         model = runner.model

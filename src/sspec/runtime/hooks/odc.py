@@ -36,14 +36,10 @@ import numpy as np
 
 from ..checkpoint import write_atomic
 from ..clustering import cluster_stats, inverse_size_weights
-from .base import Hook
+from .base import Hook, every_n_epochs, every_n_iters
 
 MMSELFSUP_REWEIGHT_POW = 0.5  # the power MMSelfSup's ODCHook actually re-weights with
 SAVE_EVERY_EPOCHS = 10        # MMSelfSup saves the clusters every 10 epochs
-
-
-def every_n_iters(runner, n: int) -> bool:
-    return (runner.iter + 1) % n == 0
 
 
 class ODCHook(Hook):
@@ -77,7 +73,7 @@ class ODCHook(Hook):
             runner.record(**cluster_stats(labels, bank.num_classes))
 
     def after_train_epoch(self, runner) -> None:
-        if (runner.epoch + 1) % SAVE_EVERY_EPOCHS == 0 and runner.rank == 0:
+        if every_n_epochs(runner, SAVE_EVERY_EPOCHS) and runner.rank == 0:
             labels = runner.model.memory_bank.label_bank.cpu().numpy()
             write_atomic(Path(runner.work_dir) / f"cluster_epoch_{runner.epoch + 1}.npy",
                          lambda f: np.save(f, labels))

@@ -36,7 +36,7 @@ import torch
 
 from .. import dist
 from ..checkpoint import save_atomic
-from .base import Hook
+from .base import Hook, every_n_epochs
 
 
 class SwAVHook(Hook):
@@ -53,6 +53,7 @@ class SwAVHook(Hook):
         self.interval = int(interval)
         self.frozen_layers_cfg = {str(k): int(v) for k, v in (frozen_layers_cfg or {}).items()}
         self.queue: torch.Tensor | None = None
+        self._frozen: dict[str, bool] = {}  # layer name -> frozen as last set
 
     def _check_model(self, model) -> None:
         """The queue's shape comes from the hook's arguments, its use from the model's."""
@@ -79,17 +80,18 @@ class SwAVHook(Hook):
     def before_train_iter(self, runner) -> None:
         for name, iters in self.frozen_layers_cfg.items():
             frozen = runner.iter < iters
-            for param_name, p in runner.model.named_parameters():
-                if name in param_name:
-                    p.requires_grad_(not frozen)
+            if self._frozen.get(name) != frozen:  # the parameters change only at the boundary
+                for param_name, p in runner.model.named_parameters():
+                    if name in param_name:
+                        p.requires_grad_(not frozen)
+                self._frozen[name] = frozen
             runner.record(**{f"{name}_frozen": int(frozen)})
         queue = runner.model.queue
         runner.record(queue_rows=0 if queue is None else int(queue.shape[1]))
 
     def after_train_epoch(self, runner) -> None:
         self.queue = runner.model.queue
-        # `epoch` is still the finished epoch's index here
-        if self.queue is not None and (runner.epoch + 1) % self.interval == 0:
+        if self.queue is not None and every_n_epochs(runner, self.interval):
             name = f"queue{runner.rank}.pth" if runner.world_size > 1 else "queue.pth"
             save_atomic({"queue": self.queue.detach().cpu()}, runner.work_dir / name)
 
